@@ -1,0 +1,210 @@
+"""azure_emulator: a local, stateful Azure reached through an HTTPS proxy.
+
+``Emulator`` owns the state, the CA, the token key, the journal and the fault plan; the proxy hands
+it decrypted requests. ``Emulator(...).start()`` runs it on a thread (pytest); the ``azure-emulator``
+command runs it as a process.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from .authz import Tokens
+from .ca import CertificateAuthority
+from .errors import ArmError
+from .errors import EmulatorError
+from .errors import new_request_id
+from .faults import Fault
+from .faults import FaultPlan
+from .http import DropConnection
+from .http import Request
+from .http import Response
+from .journal import Journal
+from .proxy import ProxyServer
+from .router import Router
+from .router import Service
+from .seed import apply_seed
+from .seed import load_seed
+from .seed import primary
+from .store import Store
+
+__all__ = ["Emulator", "Settings"]
+log = logging.getLogger("azure_emulator")
+
+
+@dataclass
+class Settings:
+    # Long-running operations: polls answered 202 before the result, and the hint sent with them.
+    # Retry-After-ms (not Retry-After: 0, which makes azure-core sleep 30 s) keeps clients fast.
+    lro_pending_polls: int = 1
+    lro_retry_after_ms: int = 10
+    # An operation also completes on its own after this long, as Azure's do.
+    lro_seconds: float = 5.0
+
+    def update(self, values: dict[str, Any]) -> None:
+        known = {f.name: f.type for f in fields(self)}
+        for key, value in values.items():
+            if key not in known:
+                raise ValueError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
+            setattr(self, key, type(getattr(self, key))(value))
+
+
+class Emulator:
+    def __init__(
+        self,
+        state_file: Path | None = None,
+        seed_file: Path | None = None,
+        ca_dir: Path | None = None,
+        keep_bodies: bool = False,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
+        from .services import build_services
+        from .services.control import ControlService
+
+        self.ca_dir = Path(ca_dir) if ca_dir else Path(tempfile.mkdtemp(prefix="azure-emulator-"))
+        self.ca = CertificateAuthority(self.ca_dir)
+        self.tokens = Tokens(self.ca_dir)
+        self.seed = load_seed(Path(seed_file) if seed_file else None)
+        self.store = Store(Path(state_file) if state_file else None, self.seed.get("name", "default"))
+        if not self.store.loaded_from_file:
+            apply_seed(self.store, self.seed)
+            self.store.commit()
+        self.journal = Journal(keep_bodies)
+        self.faults = FaultPlan()
+        self.settings = Settings()
+        self.settings.update(settings or {})
+        self.router = Router(build_services())
+        self.control = ControlService()
+        self._server: ProxyServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # Lifecycle --------------------------------------------------------------------------------
+    def start(self, port: int = 0) -> Emulator:
+        self._server = ProxyServer(self, port)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="azure-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None, "the emulator is not started"
+        return self._server.port
+
+    @property
+    def proxy_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def control_url(self) -> str:
+        return f"{self.proxy_url}/_emulator"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.ca.ca_file
+
+    def ready_info(self) -> dict[str, Any]:
+        info = {"proxy_url": self.proxy_url, "ca_file": str(self.ca_file), "control_url": self.control_url}
+        return {**info, **primary(self.seed)}
+
+    # Requests ---------------------------------------------------------------------------------
+    def connect_refusal(self, host: str, port: str) -> tuple[int, str] | None:
+        """Why a CONNECT is refused (status, reason), or None to accept it."""
+        service = self.router.service_for(host)
+        if port != "443" or service is None:
+            return 403, f"the emulator does not serve {host}:{port} and never connects elsewhere"
+        if not service.exists(self, host):
+            # What a corporate proxy answers when the name does not resolve.
+            return 502, f"{host} does not resolve"
+        return None
+
+    def refuse(self, method: str, target: str, status: int, why: str) -> None:
+        log.warning("refused %s %s: %s", method, target, why)
+        self.journal.record(host=target, method=method, path="", api_version=None, status=status, refused=True)
+
+    def handle(self, request: Request, scheme: str) -> Response:
+        service = self.control if scheme == "http" else self.router.service_for(request.host)
+        assert service is not None
+        fault = self.faults.take(request.method, request.host, request.path) if scheme == "https" else None
+        if fault is not None and fault.kind != "delay":
+            return self._answer_fault(service, request, fault)
+        if fault is not None:
+            time.sleep(fault.delay)
+        request_id = new_request_id()
+        response, write, operation = self._dispatch(service, request, request_id)
+        response.headers.update(service.headers(request, request_id))
+        self.journal.record(
+            host=request.host,
+            method=request.method,
+            path=request.path,
+            api_version=request.api_version,
+            status=response.status,
+            write=write,
+            principal=request.principal.object_id if request.principal else None,
+            fault=fault.kind if fault else None,
+            operation=operation,
+            response=response.payload,
+        )
+        return response
+
+    def _dispatch(self, service: Service, request: Request, request_id: str) -> tuple[Response, bool, str | None]:
+        write, operation = False, None
+        with self.store.lock:
+            before = None
+            try:
+                route, params = service.resolve(request)
+                write, operation = route.write, route.name
+                service.authenticate(self, request, route)
+                # A refused write leaves no trace: every write runs as one transaction.
+                before = self.store.snapshot() if write else None
+                response = route.handler(self, request, params)
+            except EmulatorError as exc:
+                if before is not None:
+                    self.store.replace(before)
+                response = exc.render(request_id)
+            except Exception:  # a bug in the emulator: answer as Azure would, keep the traceback
+                log.exception("unhandled error for %s %s%s", request.method, request.host, request.path)
+                response = ArmError(500, "InternalServerError", "Encountered internal server error.").render(request_id)
+            finally:
+                self.store.commit()
+        return response, write, operation
+
+    def _answer_fault(self, service: Service, request: Request, fault: Fault) -> Response:
+        self.journal.record(
+            host=request.host,
+            method=request.method,
+            path=request.path,
+            api_version=request.api_version,
+            status=0 if fault.kind == "drop" else fault.status,
+            fault=fault.kind,
+        )
+        if fault.kind == "drop":
+            raise DropConnection()
+        headers = {}
+        if fault.retry_after is not None:
+            headers["Retry-After"] = str(fault.retry_after)
+        if fault.retry_after_ms is not None:
+            headers["Retry-After-ms"] = str(fault.retry_after_ms)
+        code = fault.code or ("TooManyRequests" if fault.status == 429 else "ServiceUnavailable")
+        error = ArmError(fault.status, code, f"Injected fault: {code}.", headers=headers)
+        response = error.render(new_request_id())
+        response.headers.update(service.headers(request, new_request_id()))
+        return response

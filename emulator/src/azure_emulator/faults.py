@@ -1,0 +1,70 @@
+"""Injected faults: for the next N requests matching method + host + path, misbehave."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import asdict
+from dataclasses import dataclass
+from typing import Any
+
+KINDS = ("status", "drop", "delay")
+
+
+@dataclass
+class Fault:
+    id: int
+    kind: str
+    method: str = ".*"
+    host: str = ".*"
+    path: str = ".*"
+    count: int = 1
+    status: int = 503
+    retry_after: int | None = None
+    retry_after_ms: int | None = None
+    delay: float = 0.0
+    code: str | None = None
+
+    def matches(self, method: str, host: str, path: str) -> bool:
+        return bool(
+            re.fullmatch(self.method, method, re.I)
+            and re.fullmatch(self.host, host, re.I)
+            and re.search(self.path, path, re.I)
+        )
+
+
+class FaultPlan:
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._next = 0
+        self._lock = threading.Lock()
+
+    def add(self, spec: dict[str, Any]) -> Fault:
+        kind = spec.get("kind", "status")
+        if kind not in KINDS:
+            raise ValueError(f"fault kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        fields = {k: v for k, v in spec.items() if k in Fault.__dataclass_fields__ and k != "id"}
+        for pattern in ("method", "host", "path"):
+            re.compile(fields.get(pattern, ".*"))
+        with self._lock:
+            self._next += 1
+            fault = Fault(id=self._next, **fields)
+            self._faults.append(fault)
+            return fault
+
+    def take(self, method: str, host: str, path: str) -> Fault | None:
+        """The first live fault that matches, with one use consumed."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.count > 0 and fault.matches(method, host, path):
+                    fault.count -= 1
+                    return fault
+            return None
+
+    def list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [asdict(f) for f in self._faults]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()

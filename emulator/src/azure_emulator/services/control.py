@@ -1,0 +1,124 @@
+"""The control API, plain HTTP on the proxy's own port under /_emulator/: health, reset, state,
+the request journal, fault injection, seeding and settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from typing import Any
+
+from ..errors import ArmError
+from ..errors import EmulatorError
+from ..http import Request
+from ..http import Response
+from ..router import Route
+from ..router import Service
+from ..seed import apply_seed
+from ..store import empty_state
+from . import keyvault_data
+
+if TYPE_CHECKING:
+    from .. import Emulator
+
+
+def _body(request: Request) -> Any:
+    try:
+        return request.json() or {}
+    except ValueError as exc:
+        raise ArmError(400, "InvalidJson", f"The request body is not valid JSON: {exc}") from exc
+
+
+def health(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    return Response.json(200, {"status": "ok", **emu.ready_info()})
+
+
+def reset(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    """Back to the seed: state, journal and faults all cleared."""
+    emu.store.replace(empty_state(emu.seed.get("name", "default")))
+    apply_seed(emu.store, emu.seed)
+    emu.journal.clear()
+    emu.faults.clear()
+    return Response.json(200, {"status": "reset"})
+
+
+def state(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    return Response.json(200, emu.store.snapshot())
+
+
+def requests_list(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    since = int(request.query.get("since", "0"))
+    entries = [e.public() for e in emu.journal.entries(since)]
+    if request.query.get("write") in ("1", "true"):
+        entries = [e for e in entries if e["write"]]
+    return Response.json(200, {"value": entries, "last": emu.journal.last_seq})
+
+
+def requests_clear(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    emu.journal.clear()
+    return Response.empty(204)
+
+
+def faults_list(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    return Response.json(200, {"value": emu.faults.list()})
+
+
+def faults_add(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    specs = _body(request)
+    added = []
+    for spec in specs if isinstance(specs, list) else [specs]:
+        try:
+            added.append(emu.faults.add(spec).id)
+        except (ValueError, TypeError) as exc:
+            raise ArmError(400, "InvalidFault", str(exc)) from exc
+    return Response.json(201, {"ids": added})
+
+
+def faults_clear(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    emu.faults.clear()
+    return Response.empty(204)
+
+
+def seed(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    """Add tenants, subscriptions, principals, groups, and keys of shapes Key Vault no longer makes."""
+    spec = _body(request)
+    try:
+        apply_seed(emu.store, spec)
+        for key in spec.get("keys", []):
+            keyvault_data.models.plant_key(emu, key)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ArmError(400, "InvalidSeed", f"The seed is not valid: {exc!r}") from exc
+    return Response.json(200, {"status": "seeded"})
+
+
+def settings_get(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    return Response.json(200, vars(emu.settings))
+
+
+def settings_update(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    try:
+        emu.settings.update(_body(request))
+    except (ValueError, TypeError) as exc:
+        raise ArmError(400, "InvalidSetting", str(exc)) from exc
+    return Response.json(200, vars(emu.settings))
+
+
+class ControlService(Service):
+    name = "control"
+    routes = [
+        Route("GET", "/_emulator/health", health),
+        Route("POST", "/_emulator/reset", reset),
+        Route("GET", "/_emulator/state", state),
+        Route("GET", "/_emulator/requests", requests_list),
+        Route("DELETE", "/_emulator/requests", requests_clear),
+        Route("GET", "/_emulator/faults", faults_list),
+        Route("POST", "/_emulator/faults", faults_add),
+        Route("DELETE", "/_emulator/faults", faults_clear),
+        Route("POST", "/_emulator/seed", seed),
+        Route("GET", "/_emulator/settings", settings_get),
+        Route("PATCH", "/_emulator/settings", settings_update),
+    ]
+
+    def serves(self, host: str) -> bool:
+        return False  # reached only as plain HTTP on the proxy port, never through CONNECT
+
+    def not_found(self, request: Request) -> EmulatorError:
+        return ArmError(404, "NotFound", f"No control endpoint {request.method} {request.path}.")
