@@ -125,6 +125,18 @@ class Emulator:
         info = {"proxy_url": self.proxy_url, "ca_file": str(self.ca_file), "control_url": self.control_url}
         return {**info, **primary(self.seed)}
 
+    def reset(self) -> None:
+        """Back to the seed: state, journal, faults and settings."""
+        from .store import empty_state
+
+        with self.store.lock:
+            self.store.replace(empty_state(self.seed.get("name", "default")))
+            apply_seed(self.store, self.seed)
+            self.store.commit()
+        self.journal.clear()
+        self.faults.clear()
+        self.settings = Settings()
+
     # Requests ---------------------------------------------------------------------------------
     def connect_refusal(self, host: str, port: str) -> tuple[int, str] | None:
         """Why a CONNECT is refused (status, reason), or None to accept it."""
@@ -151,6 +163,8 @@ class Emulator:
         request_id = new_request_id()
         response, write, operation = self._dispatch(service, request, request_id)
         response.headers.update(service.headers(request, request_id))
+        if scheme == "http":
+            return response  # the control API is not Azure traffic: it stays out of the journal
         self.journal.record(
             host=request.host,
             method=request.method,

@@ -13,7 +13,6 @@ from ..http import Response
 from ..router import Route
 from ..router import Service
 from ..seed import apply_seed
-from ..store import empty_state
 from . import keyvault_data
 
 if TYPE_CHECKING:
@@ -32,11 +31,8 @@ def health(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
 
 
 def reset(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
-    """Back to the seed: state, journal and faults all cleared."""
-    emu.store.replace(empty_state(emu.seed.get("name", "default")))
-    apply_seed(emu.store, emu.seed)
-    emu.journal.clear()
-    emu.faults.clear()
+    """Back to the seed: state, journal, faults and settings."""
+    emu.reset()
     return Response.json(200, {"status": "reset"})
 
 

@@ -63,7 +63,10 @@ def check_name_free(emu: Emulator, rid: str, name: str) -> None:
 
 
 def check_properties(emu: Emulator, props: dict[str, Any], old: dict[str, Any] | None) -> None:
-    """Rules for the merged properties ``props`` against the stored ``old`` ones."""
+    """Rules for the merged properties ``props`` against the stored ``old`` ones.
+
+    A false ``enablePurgeProtection`` that passes is dropped: Azure shows it only as absent or true.
+    """
     if props.get("tenantId") not in emu.store.data["tenants"]:
         raise bad_request(f"The tenant '{props.get('tenantId')}' is not a valid Azure Active Directory tenant.")
     sku = props.get("sku") or {}
@@ -75,6 +78,8 @@ def check_properties(emu: Emulator, props: dict[str, Any], old: dict[str, Any] |
         raise bad_request('The property "softDeleteRetentionInDays" must be between 7 and 90.')
     for entry in props.get("accessPolicies") or []:
         check_policy_entry(entry, props["tenantId"])
+    if props.get("enablePurgeProtection") is False:
+        del props["enablePurgeProtection"]  # only ever absent or true, as Azure shows it
 
 
 def _check_one_way(props: dict[str, Any], old: dict[str, Any]) -> None:
@@ -155,8 +160,6 @@ def merged_properties(old: dict[str, Any], patch: dict[str, Any]) -> dict[str, A
     for key in MUTABLE:
         if key in patch and patch[key] is not None:
             merged[key] = patch[key]
-    if merged.get("enablePurgeProtection") is False:
-        merged.pop("enablePurgeProtection")
     return merged
 
 

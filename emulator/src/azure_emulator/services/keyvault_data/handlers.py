@@ -126,7 +126,7 @@ def list_keys(emu: Emulator, request: Request, params: dict[str, str]) -> Respon
     allow(emu, request, vault, "list")
     records = models.vault_data(emu, vault["name"])["keys"].values()
     value = [models.item(vault, r, r["versions"][r["order"][-1]], versioned=False) for r in records]
-    return Response.json(200, {"value": value, "nextLink": None})
+    return Response.json(200, {"value": value})
 
 
 def list_versions(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
@@ -134,7 +134,7 @@ def list_versions(emu: Emulator, request: Request, params: dict[str, str]) -> Re
     allow(emu, request, vault, "list", params["name"])
     record, _ = models.require_key(emu, vault, params["name"])
     value = [models.item(vault, record, record["versions"][v], versioned=True) for v in record["order"]]
-    return Response.json(200, {"value": value, "nextLink": None})
+    return Response.json(200, {"value": value})
 
 
 def delete_key(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
@@ -152,7 +152,7 @@ def get_deleted(emu: Emulator, request: Request, params: dict[str, str]) -> Resp
 def list_deleted(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     vault = _vault(emu, request)
     allow(emu, request, vault, "listdeleted")
-    return Response.json(200, {"value": deletion.list_deleted(emu, vault), "nextLink": None})
+    return Response.json(200, {"value": deletion.list_deleted(emu, vault)})
 
 
 def recover_key(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
