@@ -93,3 +93,16 @@ def test_faults_match_method_and_host(clients, control, emulator):
     creates = [e.status for e in emulator.journal.entries() if e.path.endswith("/create")]
     assert 503 in creates and creates[-1] == 200
     assert control("GET", "faults")["value"][0]["count"] == 0
+
+
+def test_lost_response_means_the_write_happened(clients, control, emulator):
+    """A "lost" fault does the work and then drops the connection: the client cannot tell it happened."""
+    flows.make_vault(clients, "kv-lost")
+    control("POST", "faults", json={"kind": "lost", "method": "POST", "path": r"/keys/cmk/create$"})
+    keys = clients.keys("kv-lost")
+    assert list(keys.list_properties_of_keys()) == []  # the bearer challenge is behind us
+    from azure.core.exceptions import ServiceRequestError
+
+    with pytest.raises(ServiceRequestError):
+        keys.create_rsa_key("cmk", retry_total=0)
+    assert len(list(keys.list_properties_of_key_versions("cmk"))) == 1

@@ -47,6 +47,8 @@ class Settings:
     lro_retry_after_ms: int = 10
     # An operation also completes on its own after this long, as Azure's do.
     lro_seconds: float = 5.0
+    # The object id of the managed identity the instance metadata service (IMDS) hands tokens for.
+    imds_principal: str = ""
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name: f.type for f in fields(self)}
@@ -67,6 +69,7 @@ class Emulator:
     ) -> None:
         from .services import build_services
         from .services.control import ControlService
+        from .services.imds.handlers import ImdsService
 
         self.ca_dir = Path(ca_dir) if ca_dir else Path(tempfile.mkdtemp(prefix="azure-emulator-"))
         self.ca = CertificateAuthority(self.ca_dir)
@@ -82,6 +85,7 @@ class Emulator:
         self.settings.update(settings or {})
         self.router = Router(build_services())
         self.control = ControlService()
+        self.imds = ImdsService()
         self._server: ProxyServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -153,12 +157,12 @@ class Emulator:
         self.journal.record(host=target, method=method, path="", api_version=None, status=status, refused=True)
 
     def handle(self, request: Request, scheme: str) -> Response:
-        service = self.control if scheme == "http" else self.router.service_for(request.host)
+        service = {"http": self.control, "imds": self.imds}.get(scheme) or self.router.service_for(request.host)
         assert service is not None
         fault = self.faults.take(request.method, request.host, request.path) if scheme == "https" else None
-        if fault is not None and fault.kind != "delay":
+        if fault is not None and fault.kind in ("status", "drop"):
             return self._answer_fault(service, request, fault)
-        if fault is not None:
+        if fault is not None and fault.kind == "delay":
             time.sleep(fault.delay)
         request_id = new_request_id()
         response, write, operation = self._dispatch(service, request, request_id)
@@ -177,6 +181,8 @@ class Emulator:
             operation=operation,
             response=response.payload,
         )
+        if fault is not None and fault.kind == "lost":
+            raise DropConnection()
         return response
 
     def _dispatch(self, service: Service, request: Request, request_id: str) -> tuple[Response, bool, str | None]:

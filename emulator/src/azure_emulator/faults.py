@@ -8,7 +8,9 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("status", "drop", "delay")
+# status: answer with an error instead; drop: reset the connection instead of answering;
+# delay: answer late; lost: do the work, then reset the connection (the client never hears back).
+KINDS = ("status", "drop", "delay", "lost")
 
 
 @dataclass

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("azure_emulator.proxy")
 IDLE_TIMEOUT = 120.0
+IMDS = "http://169.254.169.254/"  # the one plain-HTTP endpoint answered (managed identity tokens)
 MAX_BODY = 16 * 1024 * 1024
 
 
@@ -98,6 +99,8 @@ class _Connection(socketserver.BaseRequestHandler):
                 self._tunnel(conn, sock, target)
             elif target.startswith("/"):
                 self._serve(conn, sock, _host_header(event), "http", (event, body))
+            elif target.startswith(IMDS):
+                self._serve(conn, sock, "169.254.169.254", "imds", (event, body))
             else:
                 self._refuse(conn, sock, target, event.method.decode(), "plain HTTP through the proxy is refused")
         except (h11.ProtocolError, OSError, _Closed) as exc:
@@ -143,6 +146,8 @@ class _Connection(socketserver.BaseRequestHandler):
             if message is None:
                 return
             event, body = message
+            if scheme == "imds" and not event.target.decode("latin-1").startswith(IMDS):
+                return  # a kept-alive plain connection asked for another host: end it
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in event.headers}
             request = Request(event.method.decode(), host, event.target.decode("latin-1"), headers, body)
             try:
