@@ -16,7 +16,8 @@ from pathlib import Path
 import flows
 import network_guard
 import pytest
-from conftest import PRISTINE_ENV
+
+from azure_emulator.testing import PRISTINE_ENV
 
 pytestmark = pytest.mark.slow
 AZ_VERSION = "2.91.0"

@@ -12,10 +12,11 @@ import json
 import flows
 import pytest
 from azure.core.exceptions import HttpResponseError
-from conftest import UNSPECIFIED
-from conftest import contract_violations
-from conftest import specs
-from contract import SPEC_ROOT
+
+from azure_emulator.contract import SPEC_ROOT
+from azure_emulator.testing import UNSPECIFIED
+from azure_emulator.testing import contract_violations
+from azure_emulator.testing import specs
 
 
 def _examples():

@@ -1,0 +1,252 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Authentication the way azure.azcollection does it, built on azure-identity credentials.
+
+The options, their environment variables and the ``auth_source=auto`` order (module parameters ->
+environment -> default profile of ~/.azure/credentials -> Azure CLI) are azure.azcollection's, so
+AWX's "Microsoft Azure Resource Manager" credential works unchanged. ``resolve`` is pure and offline:
+it decides where the credentials come from and checks them; ``build_credential`` makes the
+azure-identity credential.
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import subprocess
+
+from ansible.module_utils.common.parameters import env_fallback
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkAuthError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
+
+AUTH_SOURCES = ["auto", "cli", "credential_file", "env", "msi"]
+# The Azure CLI's public client id: azure.azcollection's default for user/password sign-in.
+AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
+
+AUTH_ARGSPEC = dict(
+    auth_source=dict(
+        type="str", default="auto", choices=AUTH_SOURCES, fallback=(env_fallback, ["ANSIBLE_AZURE_AUTH_SOURCE"])
+    ),
+    profile=dict(type="str"),
+    subscription_id=dict(type="str"),
+    client_id=dict(type="str"),
+    secret=dict(type="str", no_log=True),
+    tenant=dict(type="str"),
+    ad_user=dict(type="str"),
+    password=dict(type="str", no_log=True),
+    x509_certificate_path=dict(type="path"),
+    thumbprint=dict(type="str"),
+    cloud_environment=dict(type="str", default="AzureCloud"),
+    adfs_authority_url=dict(type="str"),
+    cert_validation_mode=dict(type="str", choices=["ignore", "validate"]),
+    disable_instance_discovery=dict(type="bool", default=False),
+    api_profile=dict(type="str", default="latest"),
+)
+
+# Option -> environment variable, as azure.azcollection maps them.
+ENV_MAPPING = dict(
+    profile="AZURE_PROFILE",
+    subscription_id="AZURE_SUBSCRIPTION_ID",
+    client_id="AZURE_CLIENT_ID",
+    secret="AZURE_SECRET",
+    tenant="AZURE_TENANT",
+    ad_user="AZURE_AD_USER",
+    password="AZURE_PASSWORD",
+    cloud_environment="AZURE_CLOUD_ENVIRONMENT",
+    cert_validation_mode="AZURE_CERT_VALIDATION_MODE",
+    adfs_authority_url="AZURE_ADFS_AUTHORITY_URL",
+    x509_certificate_path="AZURE_X509_CERTIFICATE_PATH",
+    thumbprint="AZURE_THUMBPRINT",
+    disable_instance_discovery="AZURE_DISABLE_INSTANCE_DISCOVERY",
+)
+CREDENTIAL_FIELDS = [name for name in ENV_MAPPING if name != "profile"]
+
+
+def credentials_file():
+    return os.path.expanduser("~/.azure/credentials")
+
+
+class AuthConfig:
+    """Where the credentials came from (``source``), what kind they are, and their values."""
+
+    def __init__(self, source, kind, fields):
+        self.source = source
+        self.kind = kind
+        self.fields = fields
+
+    def get(self, name):
+        return self.fields.get(name)
+
+    @property
+    def subscription_id(self):
+        return self.fields.get("subscription_id")
+
+    def describe(self):
+        """For messages: never a secret."""
+        return f"{self.kind} credentials from {self.source}"
+
+
+def _kind(fields, origin):
+    if fields.get("client_id") and fields.get("secret"):
+        kind = "service principal"
+    elif fields.get("client_id") and fields.get("x509_certificate_path"):
+        kind = "certificate"
+    elif fields.get("ad_user") and fields.get("password"):
+        return "user"
+    else:
+        raise CmkValidationError(
+            f"auth: the credentials from {origin} are incomplete: give client_id, secret and tenant (service "
+            "principal), client_id, x509_certificate_path and tenant (certificate), or ad_user and "
+            "password (user)"
+        )
+    if not fields.get("tenant"):
+        raise CmkValidationError(f"tenant: required with {kind} authentication (from {origin})")
+    return kind
+
+
+def _from_params(params):
+    return AuthConfig("module parameters", None, {k: params.get(k) for k in CREDENTIAL_FIELDS})
+
+
+def _from_env(environ):
+    return AuthConfig(
+        "environment variables", None, {k: environ.get(v) for k, v in ENV_MAPPING.items() if k != "profile"}
+    )
+
+
+def _from_profile(name, path):
+    parser = configparser.ConfigParser()
+    parser.read(path)
+    if not parser.has_section(name):
+        raise CmkValidationError(f"profile: no section [{name}] in the credentials file {path}")
+    section = dict(parser.items(name))
+    return AuthConfig(f"profile '{name}' of {path}", None, {k: section.get(k) for k in CREDENTIAL_FIELDS})
+
+
+def _with_kind(config):
+    config.kind = _kind(config.fields, config.source)
+    return config
+
+
+def _auto(params, environ, path):
+    if params.get("profile"):
+        return _with_kind(_from_profile(params["profile"], path))
+    if params.get("client_id") or params.get("ad_user"):
+        return _with_kind(_from_params(params))
+    if environ.get("AZURE_PROFILE"):
+        return _with_kind(_from_profile(environ["AZURE_PROFILE"], path))
+    if environ.get("AZURE_CLIENT_ID") or environ.get("AZURE_AD_USER"):
+        return _with_kind(_from_env(environ))
+    if os.path.exists(path):
+        parser = configparser.ConfigParser()
+        parser.read(path)
+        if parser.has_section("default"):
+            return _with_kind(_from_profile("default", path))
+    return _cli(params, environ)
+
+
+def _cli(params, environ):
+    return AuthConfig("the Azure CLI", "cli", {"subscription_id": environ.get("AZURE_SUBSCRIPTION_ID")})
+
+
+def _msi(params, environ):
+    fields = {
+        "client_id": params.get("client_id") or environ.get("AZURE_CLIENT_ID"),
+        "subscription_id": environ.get("AZURE_SUBSCRIPTION_ID"),
+    }
+    return AuthConfig("the managed identity of this host", "msi", fields)
+
+
+def resolve(params, environ=None, path=None):
+    """Decide, offline, which credentials a module run uses; fail naming the option when they are wrong."""
+    environ = os.environ if environ is None else environ
+    path = path or credentials_file()
+    if (params.get("cert_validation_mode") or environ.get("AZURE_CERT_VALIDATION_MODE")) == "ignore":
+        raise CmkValidationError(
+            "cert_validation_mode: 'ignore' is not supported; trust your proxy's CA instead (REQUESTS_CA_BUNDLE)"
+        )
+    if params.get("api_profile", "latest") != "latest":
+        raise CmkValidationError("api_profile: only 'latest' is supported")
+    source = params.get("auth_source") or "auto"
+    if source == "auto":
+        config = _auto(params, environ, path)
+    elif source == "env":
+        name = environ.get("AZURE_PROFILE")
+        config = _with_kind(_from_profile(name, path) if name else _from_env(environ))
+    elif source == "credential_file":
+        config = _with_kind(_from_profile(params.get("profile") or environ.get("AZURE_PROFILE") or "default", path))
+    elif source == "cli":
+        config = _cli(params, environ)
+    else:
+        config = _msi(params, environ)
+    # An explicit subscription_id always wins; the environment fills it in for any source.
+    subscription = params.get("subscription_id") or config.subscription_id or environ.get("AZURE_SUBSCRIPTION_ID")
+    config.fields["subscription_id"] = subscription
+    for name in ("cloud_environment", "adfs_authority_url", "disable_instance_discovery"):
+        if not config.fields.get(name):
+            config.fields[name] = environ.get(ENV_MAPPING[name]) if name != "cloud_environment" else None
+    if params.get("cloud_environment") not in (None, "AzureCloud") or not config.fields.get("cloud_environment"):
+        config.fields["cloud_environment"] = params.get("cloud_environment") or "AzureCloud"
+    if params.get("disable_instance_discovery"):
+        config.fields["disable_instance_discovery"] = True
+    return config
+
+
+def _truthy(value):
+    return value is True or str(value).lower() in ("1", "true", "yes", "on")
+
+
+def build_credential(config, cloud):
+    """The azure-identity credential for ``config`` (imports azure-identity only now)."""
+    try:
+        from azure import identity
+    except ImportError as exc:
+        raise CmkMissingLibrary("azure-identity", exc) from exc
+    common = {"authority": config.get("adfs_authority_url") or cloud.authority_host}
+    if _truthy(config.get("disable_instance_discovery")):
+        common["disable_instance_discovery"] = True
+    if config.kind == "service principal":
+        return identity.ClientSecretCredential(
+            config.get("tenant"), config.get("client_id"), config.get("secret"), **common
+        )
+    if config.kind == "certificate":
+        return identity.CertificateCredential(
+            config.get("tenant"),
+            config.get("client_id"),
+            certificate_path=config.get("x509_certificate_path"),
+            **common,
+        )
+    if config.kind == "user":
+        return identity.UsernamePasswordCredential(
+            config.get("client_id") or AZURE_CLI_CLIENT_ID,
+            config.get("ad_user"),
+            config.get("password"),
+            tenant_id=config.get("tenant") or "organizations",
+            **common,
+        )
+    if config.kind == "msi":
+        client_id = config.get("client_id")
+        return (
+            identity.ManagedIdentityCredential(client_id=client_id)
+            if client_id
+            else identity.ManagedIdentityCredential()
+        )
+    return identity.AzureCliCredential(tenant_id=config.get("tenant") or "")
+
+
+def cli_default_subscription(run=subprocess.run):
+    """The subscription the Azure CLI is set to (``az account show``), as azure.azcollection falls back to."""
+    try:
+        done = run(
+            ["az", "account", "show", "--output", "json"], capture_output=True, text=True, timeout=60, check=False
+        )
+    except OSError as exc:
+        raise CmkAuthError(f"auth_source=cli: the Azure CLI (az) could not be run: {exc}") from exc
+    if done.returncode != 0:
+        raise CmkAuthError(f"auth_source=cli: 'az account show' failed; run 'az login' first: {done.stderr.strip()}")
+    return json.loads(done.stdout)["id"]

@@ -1,0 +1,142 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one place that imports Azure SDK clients: each lazily, on first use, so a module loads only
+the SDKs it talks to. Every client gets the same retry policy, user agent and cloud endpoints.
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
+
+COLLECTION_VERSION = "0.1.0"
+USER_AGENT = f"azure_cmk.batch/{COLLECTION_VERSION}"
+
+# One policy for every client (azure-core's RetryPolicy): 429 and 5xx are retried, Retry-After is
+# honoured, back-off doubles from 0.8 s, and no single wait exceeds a minute.
+RETRY = dict(
+    retry_total=6, retry_connect=3, retry_read=3, retry_status=6, retry_backoff_factor=0.8, retry_backoff_max=60
+)
+
+# attribute -> (module, class, pip package)
+_MGMT_CLIENTS = {
+    "batch": ("azure.mgmt.batch", "BatchManagementClient", "azure-mgmt-batch"),
+    "keyvault": ("azure.mgmt.keyvault", "KeyVaultManagementClient", "azure-mgmt-keyvault"),
+    "msi": ("azure.mgmt.msi", "ManagedServiceIdentityClient", "azure-mgmt-msi"),
+    "authorization": ("azure.mgmt.authorization", "AuthorizationManagementClient", "azure-mgmt-authorization"),
+}
+
+
+def import_sdk(module, package):
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise CmkMissingLibrary(package, exc) from exc
+
+
+def rest_dict(model):
+    """An SDK model as the REST JSON it came from (camelCase, read-only members kept)."""
+    if model is None:
+        return None
+    if hasattr(model, "serialize"):  # msrest models (azure-mgmt-msi, azure-mgmt-authorization)
+        return model.serialize(keep_readonly=True)
+    return model.as_dict()  # TypeSpec models (azure-mgmt-batch, azure-mgmt-keyvault)
+
+
+class Clients:
+    """SDK clients for one subscription in one cloud, built on first use and kept for the run."""
+
+    def __init__(self, credential, subscription_id, cloud):
+        self.credential = credential
+        self.subscription_id = subscription_id
+        self.cloud = cloud
+        self._built = {}
+
+    def _common(self):
+        return dict(RETRY, user_agent=USER_AGENT)
+
+    def _mgmt(self, name):
+        if name not in self._built:
+            module, cls, package = _MGMT_CLIENTS[name]
+            client_class = getattr(import_sdk(module, package), cls)
+            if not self.subscription_id:
+                raise CmkError(
+                    "subscription_id: no subscription was given or found (option, AZURE_SUBSCRIPTION_ID or profile)"
+                )
+            self._built[name] = client_class(
+                self.credential,
+                self.subscription_id,
+                base_url=self.cloud.arm_endpoint,
+                credential_scopes=[self.cloud.arm_scope],
+                **self._common(),
+            )
+        return self._built[name]
+
+    @property
+    def batch(self):
+        return self._mgmt("batch")
+
+    @property
+    def keyvault(self):
+        return self._mgmt("keyvault")
+
+    @property
+    def msi(self):
+        return self._mgmt("msi")
+
+    @property
+    def authorization(self):
+        return self._mgmt("authorization")
+
+    def keys(self, vault_url):
+        """A Key Vault keys client for one vault (data plane)."""
+        key = "keys:" + vault_url.lower().rstrip("/")
+        if key not in self._built:
+            module = import_sdk("azure.keyvault.keys", "azure-keyvault-keys")
+            self._built[key] = module.KeyClient(vault_url, self.credential, **self._common())
+        return self._built[key]
+
+    def _arm_pipeline(self):
+        """A plain azure-core pipeline for the few Resource Manager reads no pinned SDK covers."""
+        if "arm" not in self._built:
+            core = import_sdk("azure.core", "azure-core")
+            policies = import_sdk("azure.core.pipeline.policies", "azure-core")
+            self._built["arm"] = core.PipelineClient(
+                self.cloud.arm_endpoint,
+                policies=[
+                    policies.HeadersPolicy(),
+                    policies.UserAgentPolicy(USER_AGENT),
+                    policies.RetryPolicy(**RETRY),
+                    policies.BearerTokenCredentialPolicy(self.credential, self.cloud.arm_scope),
+                ],
+            )
+        return self._built["arm"]
+
+    def arm_get(self, path, api_version):
+        """GET a Resource Manager path as JSON; failures raise as the SDKs' do (404: ResourceNotFoundError)."""
+        rest = import_sdk("azure.core.rest", "azure-core")
+        exceptions = import_sdk("azure.core.exceptions", "azure-core")
+        request = rest.HttpRequest("GET", self.cloud.arm_endpoint + path, params={"api-version": api_version})
+        response = self._arm_pipeline().send_request(request)
+        if response.status_code == 404:
+            raise exceptions.ResourceNotFoundError(response=response)
+        if response.status_code >= 400:
+            raise exceptions.HttpResponseError(response=response)
+        return response.json()
+
+    def resource_group(self, name):
+        return self.arm_get(f"/subscriptions/{self.subscription_id}/resourcegroups/{name}", "2025-03-01")
+
+    def subscription(self):
+        return self.arm_get(f"/subscriptions/{self.subscription_id}", "2022-12-01")
+
+    def first_subscription(self):
+        """The first subscription the credential sees (azure.azcollection's choice for msi without one)."""
+        found = self.arm_get("/subscriptions", "2022-12-01").get("value") or []
+        if not found:
+            raise CmkError("subscription_id: the credential can see no subscription; give subscription_id")
+        return found[0]["subscriptionId"]

@@ -1,0 +1,59 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one flow of every mutating module: current -> desired -> rules -> diff -> apply (not in
+check mode) -> re-read -> result. Services supply the resource-specific steps.
+
+A service has: ``RESOURCE`` (the result key), ``MANAGED`` (the fields it compares),
+``validate()`` (problems found offline), ``get()`` (the normalized resource or None),
+``desired(current)`` (the managed fields wanted), ``check(current, desired)`` (problems found with
+reads), ``create/update/delete``, ``predict(current, desired)`` (what check mode shows, with the
+fields only Azure can fill in as None) and ``header(resource)`` (the diff header).
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import compare
+from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import diff_result
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import require
+
+
+def managed_view(resource, fields):
+    """The managed ``fields`` of ``resource``, for comparison and diffs."""
+    if resource is None:
+        return None
+    return {key: resource.get(key) for key in fields}
+
+
+def converge(module, service):
+    require(service.validate())
+    current = service.get()
+    if module.params.get("state") == "absent":
+        return _absent(module, service, current)
+    desired = service.desired(current)
+    require(service.check(current, desired))
+    changed, before, after = compare(managed_view(current, service.MANAGED), managed_view(desired, service.MANAGED))
+    final = current
+    if changed and module.check_mode:
+        final = service.predict(current, desired)
+    elif changed:
+        if current is None:
+            service.create(desired)
+        else:
+            service.update(current, desired)
+        final = service.get()
+    result = {"changed": changed, service.RESOURCE: final}
+    if module.diff_mode:
+        result["diff"] = diff_result(before, after, service.header(final or current))
+    return result
+
+
+def _absent(module, service, current):
+    result = {"changed": current is not None, service.RESOURCE: None}
+    if current is not None and not module.check_mode:
+        service.delete(current)
+    if module.diff_mode:
+        before = managed_view(current, service.MANAGED) if current is not None else {}
+        result["diff"] = diff_result(before, {}, service.header(current))
+    return result

@@ -1,0 +1,102 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Errors of the client layer, and the one place that turns Azure SDK exceptions into them.
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+import re
+
+try:
+    from azure.core import exceptions as _azure
+except ImportError:  # the module reports the missing SDK itself (CmkMissingLibrary)
+    _azure = None
+
+# Batch appends "RequestId:<id> Time:<iso>" to its messages; the id is returned on its own.
+_BATCH_SUFFIX = re.compile(r"\s*RequestId:\S+\s*Time:\S+\s*$")
+
+
+class CmkError(Exception):
+    """A failure to report with fail_json: message plus Azure's status, error code and request id."""
+
+    def __init__(self, message, code=None, status=None, request_id=None, details=None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+        self.request_id = request_id
+        self.details = details
+
+    def to_result(self):
+        result = {"msg": self.message}
+        for key, value in (
+            ("status", self.status),
+            ("error_code", self.code),
+            ("request_id", self.request_id),
+            ("error_details", self.details),
+        ):
+            if value is not None:
+                result[key] = value
+        return result
+
+
+class CmkValidationError(CmkError):
+    """Bad input, found before any write: the message names the option and the rule."""
+
+
+class CmkNotFound(CmkError):
+    pass
+
+
+class CmkAuthError(CmkError):
+    pass
+
+
+class CmkTimeout(CmkError):
+    """A long-running operation did not finish in time; ``last`` is the last state seen."""
+
+    def __init__(self, message, last=None):
+        super().__init__(message, code="Timeout")
+        self.last = last
+
+
+class CmkMissingLibrary(CmkError):
+    def __init__(self, package, error=None):
+        super().__init__(f"The Python package {package} is required by this module")
+        self.package = package
+        self.error = error
+
+
+def _azure_message(exc):
+    error = getattr(exc, "error", None)
+    code = getattr(error, "code", None)
+    message = getattr(error, "message", None) or getattr(exc, "message", None) or str(exc)
+    return code, _BATCH_SUFFIX.sub("", str(message).splitlines()[0] if code else str(message)).strip()
+
+
+def _request_id(exc):
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    return headers.get("x-ms-request-id")
+
+
+def translate(exc, action, resource):
+    """One CmkError for ``exc``, saying what we were doing to which resource and what Azure said."""
+    if isinstance(exc, CmkError):
+        return exc
+    if _azure is None:
+        return CmkError(f"Failed to {action} {resource}: {exc}")
+    if isinstance(exc, _azure.ClientAuthenticationError) and getattr(exc, "status_code", None) is None:
+        return CmkAuthError(f"Failed to authenticate to {action} {resource}: {exc.message or exc}")
+    if isinstance(exc, _azure.HttpResponseError):
+        code, message = _azure_message(exc)
+        kind = CmkNotFound if isinstance(exc, _azure.ResourceNotFoundError) else CmkError
+        if isinstance(exc, _azure.ClientAuthenticationError):
+            kind = CmkAuthError
+        text = "Failed to {} {}: {}{}".format(action, resource, code + ": " if code else "", message)
+        return kind(text, code=code, status=exc.status_code, request_id=_request_id(exc))
+    if isinstance(exc, (_azure.ServiceRequestError, _azure.ServiceResponseError)):
+        return CmkError(f"Failed to {action} {resource}: Azure could not be reached: {exc}")
+    return CmkError(f"Failed to {action} {resource}: {type(exc).__name__}: {exc}")

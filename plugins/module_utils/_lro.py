@@ -1,0 +1,70 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Waiting for long-running operations, and writes that must happen exactly once.
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
+
+# Per-call kwargs that switch azure-core's retries off for one request.
+NO_RETRY = dict(retry_total=0)
+
+
+def wait(poller, timeout, what, last=None):
+    """The poller's result; CmkTimeout naming ``what`` and the last status if it takes longer than ``timeout`` s."""
+    result = poller.result(timeout=timeout)
+    if not poller.done():
+        raise CmkTimeout(
+            f"Timed out after {timeout} s waiting for {what} (last status: {poller.status()})",
+            last=last() if last else None,
+        )
+    return result
+
+
+def _retryable(exc):
+    """Transport failures and throttling/5xx answers: the write may or may not have happened."""
+    try:
+        from azure.core import exceptions as azure
+    except ImportError:  # pragma: no cover - the SDK is there if a write was attempted
+        return False
+    if isinstance(exc, (azure.ServiceRequestError, azure.ServiceResponseError)):
+        return True
+    status = getattr(exc, "status_code", None)
+    return isinstance(exc, azure.HttpResponseError) and (status == 429 or (status or 0) >= 500)
+
+
+def _retry_after(exc, attempt, base):
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    try:
+        return min(float(headers.get("Retry-After", "")), 60.0)
+    except ValueError:
+        return min(base * (2**attempt), 60.0)
+
+
+def write_once(write, written, what, attempts=4, base_delay=0.8, sleep=time.sleep):
+    """Perform a non-idempotent write (a new key version, say) exactly once.
+
+    ``write()`` runs with retries off; when it fails in a way that leaves us unsure (lost response,
+    throttling, 5xx), ``written()`` re-reads and returns the result if the write did happen, else
+    None - and only then is the write tried again.
+    """
+    for attempt in range(attempts):
+        try:
+            return write()
+        except Exception as exc:
+            if not _retryable(exc):
+                raise
+            found = written()
+            if found is not None:
+                return found
+            if attempt == attempts - 1:
+                raise CmkError(f"Failed to {what}: gave up after {attempts} attempts: {exc}") from exc
+            sleep(_retry_after(exc, attempt, base_delay))
+    return None  # pragma: no cover - the loop returns or raises

@@ -1,0 +1,95 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""AzureCmkModule: AnsibleModule plus the authentication options, lazy clients and one error path.
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import AUTH_ARGSPEC
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import build_credential
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import cli_default_subscription
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import resolve
+from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
+from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
+
+
+class AzureCmkModule:
+    """Composes AnsibleModule; building it runs nothing against Azure (clients come on first use)."""
+
+    def __init__(self, argument_spec, **kwargs):
+        spec = dict(AUTH_ARGSPEC)
+        spec.update(argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self._clients = None
+        self._auth = None
+
+    @property
+    def params(self):
+        return self.module.params
+
+    @property
+    def check_mode(self):
+        return self.module.check_mode
+
+    @property
+    def diff_mode(self):
+        return self.module._diff
+
+    @property
+    def auth(self):
+        if self._auth is None:
+            self._auth = resolve(self.params)
+        return self._auth
+
+    @property
+    def cloud(self):
+        return get_cloud(self.auth.get("cloud_environment"))
+
+    @property
+    def clients(self):
+        if self._clients is None:
+            credential = build_credential(self.auth, self.cloud)
+            self._clients = Clients(credential, self.auth.subscription_id, self.cloud)
+            if not self._clients.subscription_id:
+                self._clients.subscription_id = self._discover_subscription()
+        return self._clients
+
+    def _discover_subscription(self):
+        if self.auth.kind == "cli":
+            return cli_default_subscription()
+        if self.auth.kind == "msi":
+            return self._clients.first_subscription()
+        return None
+
+    def warn(self, message):
+        self.module.warn(message)
+
+    def fail_from_error(self, error):
+        if isinstance(error, CmkMissingLibrary):
+            self.module.fail_json(msg=missing_required_lib(error.package), exception=str(error.error))
+        result = error.to_result()
+        self.module.fail_json(**result)
+
+    def exit_result(self, result):
+        self.module.exit_json(**result)
+
+    def run(self, runner):
+        """Run ``runner(self) -> result`` and exit; CmkError -> fail_json, anything else -> fail_json + traceback."""
+        try:
+            result = runner(self)
+        except CmkError as error:
+            self.fail_from_error(error)
+        except Exception as error:
+            self.module.fail_json(
+                msg=f"Unexpected error: {type(error).__name__}: {error}", exception=traceback.format_exc()
+            )
+        self.exit_result(result)

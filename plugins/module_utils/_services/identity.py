@@ -1,0 +1,151 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""User-assigned managed identities (Microsoft.ManagedIdentity/userAssignedIdentities).
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
+from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import IDENTITY_NAME
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
+
+
+def normalize(body):
+    """REST body -> the identity as modules return it."""
+    if body is None:
+        return None
+    props = body.get("properties") or {}
+    parsed = _resource_id.parse(body["id"])
+    return {
+        "id": body["id"],
+        "name": body["name"],
+        "resource_group": parsed["resource_group"],
+        "location": body.get("location"),
+        "tags": body.get("tags") or {},
+        "principal_id": props.get("principalId"),
+        "client_id": props.get("clientId"),
+        "tenant_id": props.get("tenantId"),
+    }
+
+
+def get_identity(service, resource_group, name):
+    body = service.read(
+        "read user-assigned identity", name, service.clients.msi.user_assigned_identities.get, resource_group, name
+    )
+    return normalize(rest_dict(body))
+
+
+def find_identity(service, reference, resource_group, option):
+    """A user-assigned identity named by resource id or by name (in ``resource_group``); None if absent."""
+    if reference.startswith("/"):
+        try:
+            parsed = _resource_id.parse(reference)
+        except ValueError as exc:
+            from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
+
+            raise CmkValidationError(f"{option}: {exc}") from exc
+        return get_identity(service, parsed["resource_group"], parsed["name"])
+    return get_identity(service, resource_group, reference)
+
+
+class IdentityService(Service):
+    RESOURCE = "identity"
+    MANAGED = ("location", "tags")
+
+    def validate(self):
+        return name_problems(
+            "name", self.params["name"], IDENTITY_NAME, "3-128 letters, digits, hyphens and underscores"
+        )
+
+    def get(self):
+        return get_identity(self, self.params["resource_group"], self.params["name"])
+
+    def desired(self, current):
+        location = self.params.get("location") or (current or {}).get("location")
+        if location is None:
+            location = group_location(self, self.params["resource_group"])
+        tags = merge_tags((current or {}).get("tags"), self.params.get("tags"), self.params.get("purge_tags"))
+        return {"location": location, "tags": tags}
+
+    def check(self, current, desired):
+        if current is None and self.params.get("location"):
+            group_location(self, self.params["resource_group"])  # a missing group fails here, before any write
+        if current and _norm(current["location"]) != _norm(desired["location"]):
+            return [
+                "location: identity '{}' is in {}; the location of an identity cannot change (delete and "
+                "recreate it, then grant the new principal)".format(current["name"], current["location"])
+            ]
+        return []
+
+    def create(self, desired):
+        body = {"location": desired["location"], "tags": desired["tags"]}
+        self.call(
+            "create user-assigned identity",
+            self.params["name"],
+            self.clients.msi.user_assigned_identities.create_or_update,
+            self.params["resource_group"],
+            self.params["name"],
+            body,
+        )
+
+    def update(self, current, desired):
+        self.call(
+            "update user-assigned identity",
+            current["id"],
+            self.clients.msi.user_assigned_identities.update,
+            self.params["resource_group"],
+            self.params["name"],
+            {"tags": desired["tags"]},
+        )
+
+    def delete(self, current):
+        self.call(
+            "delete user-assigned identity",
+            current["id"],
+            self.clients.msi.user_assigned_identities.delete,
+            self.params["resource_group"],
+            self.params["name"],
+        )
+
+    def predict(self, current, desired):
+        predicted = dict(current or _unknown(self))
+        predicted.update(desired)
+        return predicted
+
+    def list(self, resource_group=None):
+        operations = self.clients.msi.user_assigned_identities
+        if resource_group:
+            pages = self.call(
+                "list user-assigned identities", resource_group, operations.list_by_resource_group, resource_group
+            )
+        else:
+            pages = self.call("list user-assigned identities", "the subscription", operations.list_by_subscription)
+        return [normalize(rest_dict(item)) for item in self.call("list user-assigned identities", "", list, pages)]
+
+
+def _unknown(service):
+    """What check mode can say of an identity it would create: ids Azure assigns are unknown."""
+    return {
+        "id": _resource_id.build(
+            service.clients.subscription_id,
+            service.params["resource_group"],
+            "Microsoft.ManagedIdentity",
+            "userAssignedIdentities",
+            service.params["name"],
+        ),
+        "name": service.params["name"],
+        "resource_group": service.params["resource_group"],
+        "principal_id": None,
+        "client_id": None,
+        "tenant_id": None,
+    }
+
+
+def _norm(location):
+    return (location or "").replace(" ", "").lower()
