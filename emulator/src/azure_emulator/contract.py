@@ -40,11 +40,10 @@ class SpecIndex:
         self.docs: dict[Path, dict[str, Any]] = {}
         self.operations: list[Operation] = []
         for path in sorted(root.rglob("*.json")):
-            if "examples" in path.parts:
-                continue
-            doc = json.loads(path.read_text())
-            self.docs[path.resolve()] = doc
-            self._index(path.resolve(), doc)
+            if "examples" not in path.parts:
+                self.docs[path.resolve()] = json.loads(path.read_text())
+        for path, doc in self.docs.items():  # parameters may $ref other files: index once all are loaded
+            self._index(path, doc)
 
     def _index(self, path: Path, doc: dict[str, Any]) -> None:
         version = doc.get("info", {}).get("version", "")
@@ -54,7 +53,8 @@ class SpecIndex:
             for method, spec in ops.items():
                 if method == "parameters":
                     continue
-                regex = _template_regex(template, params + spec.get("parameters", []), doc)
+                resolved = [self.resolve(p, path)[0] for p in params + spec.get("parameters", [])]
+                regex = _template_regex(template, resolved)
                 self.operations.append(Operation(path, method.upper(), template, regex, spec, version, data_plane))
 
     def find(self, method: str, host: str, path: str, api_version: str | None) -> Operation | None:
@@ -95,17 +95,9 @@ class SpecIndex:
         return entry.get("schema"), file
 
 
-def _template_regex(template: str, params: list[dict[str, Any]], doc: dict[str, Any]) -> re.Pattern[str]:
-    skip_encoding = set()
-    for param in params:
-        if "$ref" in param:
-            ref = param["$ref"]
-            if ref.startswith("#/parameters/"):
-                param = doc["parameters"][ref.split("/")[-1]]
-            else:
-                continue
-        if param.get("x-ms-skip-url-encoding"):
-            skip_encoding.add(param.get("name"))
+def _template_regex(template: str, params: list[dict[str, Any]]) -> re.Pattern[str]:
+    """Path parameters marked x-ms-skip-url-encoding (ARM scopes, full ids) may span segments."""
+    skip_encoding = {p.get("name") for p in params if p.get("x-ms-skip-url-encoding")}
     pieces = re.split(r"(\{[^}]+\})", template.rstrip("/"))
     pattern = ""
     for piece in pieces:

@@ -1,0 +1,240 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One principal's access to a vault's keys: its access-policy entry, or on an RBAC vault a role assignment.
+
+Access policies change through accessPolicies/{add,replace,remove}, which touch one entry, so other
+principals' entries are never rewritten (a whole-vault PUT would race and clobber them).
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
+from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import canonical_set
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ENCRYPTION_ROLE_NAME
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import guid_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.principal import resolve_principal
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import find_role
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import get_vault
+
+KEY_PERMISSIONS = [
+    "all", "get", "list", "create", "update", "import", "delete", "backup", "restore", "recover", "purge",
+    "encrypt", "decrypt", "wrapKey", "unwrapKey", "sign", "verify", "release", "rotate",
+    "getrotationpolicy", "setrotationpolicy",
+]  # fmt: skip
+SPELLING = {name.lower(): name for name in KEY_PERMISSIONS}
+DEFAULT_PERMISSIONS = ["get", "wrapKey", "unwrapKey"]  # what a Batch CMK identity needs
+DEFAULT_ROLE = ENCRYPTION_ROLE_NAME  # the same on an RBAC vault
+# A fixed namespace makes the assignment name a function of (scope, principal, role): reruns find it.
+ASSIGNMENT_NAMESPACE = uuid.UUID("6d1f5c0e-8b54-4f5e-9a63-2c2b7c7f3a11")
+
+
+def spelled(permissions):
+    """Permission names in Azure's spelling (wrapKey, not wrapkey)."""
+    return [SPELLING[p] for p in canonical_set(permissions)]
+
+
+class AccessService(Service):
+    RESOURCE = "access"
+
+    def __init__(self, module):
+        super().__init__(module)
+        self._vault = None
+        self._principal = None
+        self._role = None
+
+    @property
+    def MANAGED(self):
+        return ("role", "scope") if self.vault["enable_rbac_authorization"] else ("key_permissions",)
+
+    def validate(self):
+        params = self.params
+        problems = vault_name_problems(params["vault_name"])
+        unknown = [p for p in params.get("key_permissions") or [] if p.lower() not in SPELLING]
+        if unknown:
+            problems.append(
+                "key_permissions: unknown permission(s) {}; valid: {}".format(
+                    ", ".join(unknown), ", ".join(KEY_PERMISSIONS)
+                )
+            )
+        if params.get("object_id"):
+            problems += guid_problems(params["object_id"], "object_id")
+        if params.get("key_name"):
+            problems += key_name_problems(params["key_name"], "key_name")
+        return problems
+
+    @property
+    def vault(self):
+        if self._vault is None:
+            self._vault = get_vault(self, self.params["resource_group"], self.params["vault_name"])
+            if self._vault is None:
+                raise CmkValidationError(
+                    "vault_name: vault '{}' does not exist in resource group '{}'".format(
+                        self.params["vault_name"], self.params["resource_group"]
+                    )
+                )
+        return self._vault
+
+    @property
+    def principal(self):
+        """(object id or None when it cannot be known yet in check mode, how it was named)."""
+        if self._principal is None:
+            self._principal = resolve_principal(self, self.params)
+        return self._principal
+
+    @property
+    def scope(self):
+        key = self.params.get("key_name")
+        return self.vault["id"] + ("/keys/" + key if key else "")
+
+    def header(self, resource):
+        return "{} -> {}".format(self.principal[1], self.vault["id"])
+
+    def get(self):
+        object_id = self.principal[0]
+        if object_id is None:
+            return None
+        if self.vault["enable_rbac_authorization"]:
+            return self._assignment(object_id)
+        entry = self._entry(object_id)
+        if entry is None or not entry["key_permissions"]:
+            return None
+        return self._result(object_id, key_permissions=canonical_set(entry["key_permissions"]))
+
+    def _entry(self, object_id):
+        for policy in self.vault["access_policies"]:
+            same_tenant = (policy["tenant_id"] or "").lower() == (self.vault["tenant_id"] or "").lower()
+            if (
+                same_tenant
+                and (policy["object_id"] or "").lower() == object_id.lower()
+                and not policy["application_id"]
+            ):
+                return policy
+        return None
+
+    def _result(self, object_id, **fields):
+        result = {
+            "vault_id": self.vault["id"],
+            "authorization": "rbac" if self.vault["enable_rbac_authorization"] else "access_policy",
+            "principal_id": object_id,
+            "tenant_id": self.vault["tenant_id"],
+            "key_permissions": None,
+            "role": None,
+            "scope": None,
+            "role_assignment_id": None,
+        }
+        result.update(fields)
+        return result
+
+    def _role_definition(self):
+        if self._role is None:
+            self._role = find_role(self, self.params.get("role") or DEFAULT_ROLE, self.scope)
+        return self._role
+
+    def _assignment(self, object_id):
+        role_id = self._role_definition()["id"]
+        operations = self.clients.authorization.role_assignments
+        listed = operations.list_for_scope(self.scope, filter=f"principalId eq '{object_id}'")
+        for assignment in self.call("list role assignments", self.scope, list, listed):
+            body = rest_dict(assignment)
+            props = body.get("properties") or {}
+            same_scope = (props.get("scope") or "").lower().rstrip("/") == self.scope.lower()
+            if same_scope and props.get("roleDefinitionId", "").lower().endswith(role_id.rsplit("/", 1)[-1].lower()):
+                return self._result(
+                    object_id, role=self._role_definition()["name"], scope=self.scope, role_assignment_id=body["id"]
+                )
+        return None
+
+    def desired(self, current):
+        object_id = self.principal[0]
+        if self.vault["enable_rbac_authorization"]:
+            return self._result(object_id, role=self._role_definition()["name"], scope=self.scope)
+        return self._result(
+            object_id, key_permissions=canonical_set(self.params.get("key_permissions") or DEFAULT_PERMISSIONS)
+        )
+
+    def check(self, current, desired):
+        name = self.vault["name"]
+        if self.vault["enable_rbac_authorization"] and self.params.get("key_permissions"):
+            self.module.warn(f"key_permissions are ignored: vault '{name}' authorizes by RBAC, so a role is assigned")
+        if not self.vault["enable_rbac_authorization"] and (self.params.get("role") or self.params.get("key_name")):
+            self.module.warn(f"role and key_name are ignored: vault '{name}' authorizes by access policies")
+        return []
+
+    def create(self, desired):
+        if self.vault["enable_rbac_authorization"]:
+            return self._assign(desired["principal_id"])
+        return self._policy("add", desired["principal_id"], {"keys": spelled(desired["key_permissions"])})
+
+    def update(self, current, desired):
+        entry = self._entry(current["principal_id"])
+        permissions = {
+            rest: entry[name]
+            for rest, name in (("secrets", "secret_permissions"), ("certificates", "certificate_permissions"))
+            if entry[name]
+        }
+        permissions["keys"] = spelled(desired["key_permissions"])
+        return self._policy("replace", current["principal_id"], permissions)
+
+    def delete(self, current):
+        if self.vault["enable_rbac_authorization"]:
+            name = current["role_assignment_id"].rsplit("/", 1)[-1]
+            operations = self.clients.authorization.role_assignments
+            return self.call(
+                "delete role assignment", current["role_assignment_id"], operations.delete, self.scope, name
+            )
+        # Remove sends Azure's stored spelling: the service matches permission names case-sensitively.
+        entry = self._entry(current["principal_id"])
+        return self._policy("remove", current["principal_id"], {"keys": entry["key_permissions"]})
+
+    def _policy(self, kind, object_id, permissions):
+        body = {
+            "properties": {
+                "accessPolicies": [
+                    {"tenantId": self.vault["tenant_id"], "objectId": object_id, "permissions": permissions}
+                ]
+            }
+        }
+        operations = self.clients.keyvault.vaults
+        self.call(
+            f"{kind} access policy of {self.principal[1]} on",
+            self.vault["id"],
+            operations.update_access_policy,
+            self.params["resource_group"],
+            self.params["vault_name"],
+            kind,
+            body,
+        )
+        self._vault = None  # re-read after the change
+
+    def _assign(self, object_id):
+        role = self._role_definition()
+        name = str(
+            uuid.uuid5(ASSIGNMENT_NAMESPACE, "|".join((self.scope.lower(), object_id.lower(), role["id"].lower())))
+        )
+        body = {
+            "properties": {
+                "roleDefinitionId": role["id"],
+                "principalId": object_id,
+                "principalType": self.params["principal_type"],
+            }
+        }
+        operations = self.clients.authorization.role_assignments
+        return self.call(
+            "assign role '{}' to {} on".format(role["name"], self.principal[1]),
+            self.scope,
+            operations.create,
+            self.scope,
+            name,
+            body,
+        )
+
+    def predict(self, current, desired):
+        return desired

@@ -1,0 +1,297 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Key Vault vaults (Microsoft.KeyVault/vaults) fit for customer-managed keys.
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
+from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
+from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
+
+# Managed field -> property name in the REST body.
+PROPERTIES = {
+    "tenant_id": "tenantId",
+    "enable_rbac_authorization": "enableRbacAuthorization",
+    "soft_delete_retention_days": "softDeleteRetentionInDays",
+    "enable_purge_protection": "enablePurgeProtection",
+    "public_network_access": "publicNetworkAccess",
+}
+CATEGORIES = {"keys": "key_permissions", "secrets": "secret_permissions", "certificates": "certificate_permissions"}
+
+
+def normalize_policy(entry):
+    permissions = entry.get("permissions") or {}
+    policy = {
+        "tenant_id": entry.get("tenantId"),
+        "object_id": entry.get("objectId"),
+        "application_id": entry.get("applicationId"),
+    }
+    for rest, name in CATEGORIES.items():
+        policy[name] = list(permissions.get(rest) or [])
+    return policy
+
+
+def normalize(body):
+    if body is None:
+        return None
+    props = body.get("properties") or {}
+    return {
+        "id": body["id"],
+        "name": body["name"],
+        "resource_group": _resource_id.parse(body["id"])["resource_group"],
+        "location": body.get("location"),
+        "tags": body.get("tags") or {},
+        "tenant_id": props.get("tenantId"),
+        "sku": ((props.get("sku") or {}).get("name") or "").lower() or None,
+        "vault_uri": props.get("vaultUri"),
+        "enable_rbac_authorization": bool(props.get("enableRbacAuthorization")),
+        "enable_soft_delete": props.get("enableSoftDelete") is not False,
+        "soft_delete_retention_days": props.get("softDeleteRetentionInDays", 90),
+        "enable_purge_protection": bool(props.get("enablePurgeProtection")),
+        "public_network_access": props.get("publicNetworkAccess") or "Enabled",
+        "provisioning_state": props.get("provisioningState"),
+        "access_policies": [normalize_policy(p) for p in props.get("accessPolicies") or []],
+    }
+
+
+def cmk_problems(vault):
+    """Why this vault cannot hold a Batch customer-managed key (empty when it can)."""
+    return vault_problems(vault["name"], vault["enable_soft_delete"], vault["enable_purge_protection"])
+
+
+def get_vault(service, resource_group, name):
+    operations = service.clients.keyvault.vaults
+    return normalize(rest_dict(service.read("read key vault", name, operations.get, resource_group, name)))
+
+
+def find_vault(service, name, resource_group=None):
+    """A vault by name: in ``resource_group`` if given, else anywhere in the subscription; None if not found."""
+    if resource_group:
+        return get_vault(service, resource_group, name)
+    operations = service.clients.keyvault.vaults
+    for body in service.call("list key vaults", "the subscription", list, operations.list_by_subscription()):
+        if body.name.lower() == name.lower():
+            return normalize(rest_dict(body))
+    return None
+
+
+class VaultService(Service):
+    RESOURCE = "vault"
+    MANAGED = (
+        "location",
+        "tags",
+        "tenant_id",
+        "sku",
+        "enable_rbac_authorization",
+        "soft_delete_retention_days",
+        "enable_purge_protection",
+        "public_network_access",
+    )
+
+    def validate(self):
+        days = self.params.get("soft_delete_retention_days")
+        problems = vault_name_problems(self.params["name"], "name")
+        if days is not None and not 7 <= days <= 90:
+            problems.append(f"soft_delete_retention_days: {days} is out of range; use 7 to 90")
+        return problems
+
+    def get(self):
+        return get_vault(self, self.params["resource_group"], self.params["name"])
+
+    def _param(self, name, current, default):
+        value = self.params.get(name)
+        if value is not None:
+            return value
+        return (current or {}).get(name, default) if current else default
+
+    def desired(self, current):
+        params = self.params
+        location = params.get("location") or (current or {}).get("location")
+        if location is None:
+            location = group_location(self, params["resource_group"])
+        tenant = params.get("vault_tenant") or (current or {}).get("tenant_id")
+        if tenant is None:
+            tenant = self.call("read subscription", self.clients.subscription_id, self.clients.subscription)["tenantId"]
+        return {
+            "location": location,
+            "tags": merge_tags((current or {}).get("tags"), params.get("tags"), params.get("purge_tags")),
+            "tenant_id": tenant,
+            "sku": self._param("sku", current, "standard"),
+            # Azure's own default for new vaults since api-version 2026-02-01; stated, not left to the default.
+            "enable_rbac_authorization": self._param("enable_rbac_authorization", current, True),
+            "soft_delete_retention_days": self._param("soft_delete_retention_days", current, 90),
+            "enable_purge_protection": self._param("enable_purge_protection", current, False),
+            "public_network_access": self._param("public_network_access", current, "Enabled"),
+        }
+
+    def check(self, current, desired):
+        problems = []
+        name = self.params["name"]
+        if current is None:
+            problems += self._name_free(name)
+        else:
+            problems += _one_way_problems(current, desired, self.params)
+        if not desired["enable_purge_protection"]:
+            problems.append(
+                f"enable_purge_protection: vault '{name}' would have no purge protection, which Batch "
+                "customer-managed keys need; set enable_purge_protection: true (it can never be turned "
+                "off again)"
+            )
+        return problems
+
+    def _name_free(self, name):
+        group_location(self, self.params["resource_group"])  # a missing group fails here, before any write
+        if self._deleted() is not None:
+            return (
+                []
+                if self.params.get("recover")
+                else [
+                    f"name: vault '{name}' is soft-deleted in this subscription; set recover: true to recover it, or "
+                    "choose another name"
+                ]
+            )
+        answer = self.call(
+            "check the vault name",
+            name,
+            self.clients.keyvault.vaults.check_name_availability,
+            {"name": name, "type": "Microsoft.KeyVault/vaults"},
+        )
+        if not answer.name_available:
+            return [f"name: vault name '{name}' is not available: {answer.message or answer.reason}"]
+        return []
+
+    def _deleted(self):
+        operations = self.clients.keyvault.vaults
+        for deleted in self.call("list deleted key vaults", "the subscription", list, operations.list_deleted()):
+            if deleted.name.lower() == self.params["name"].lower():
+                return deleted
+        return None
+
+    def create(self, desired):
+        params = self.params
+        deleted = self._deleted() if params.get("recover") else None
+        operations = self.clients.keyvault.vaults
+        if deleted is not None:
+            body = {
+                "location": deleted.properties.location,
+                "properties": {
+                    "tenantId": desired["tenant_id"],
+                    "sku": {"family": "A", "name": desired["sku"]},
+                    "createMode": "recover",
+                },
+            }
+            poller = self.call(
+                "recover key vault",
+                params["name"],
+                operations.begin_create_or_update,
+                params["resource_group"],
+                params["name"],
+                body,
+            )
+            _lro.wait(poller, params["wait_timeout"], "recovery of vault " + params["name"])
+            self.update(self.get(), desired)
+            return
+        body = {"location": desired["location"], "tags": desired["tags"], "properties": _properties(desired, full=True)}
+        poller = self.call(
+            "create key vault",
+            params["name"],
+            operations.begin_create_or_update,
+            params["resource_group"],
+            params["name"],
+            body,
+        )
+        _lro.wait(poller, params["wait_timeout"], "creation of vault " + params["name"])
+
+    def update(self, current, desired):
+        changed = {k: v for k, v in desired.items() if current.get(k) != v}
+        body = {"properties": _properties(changed)}
+        if "tags" in changed:
+            body["tags"] = desired["tags"]
+        operations = self.clients.keyvault.vaults
+        self.call(
+            "update key vault",
+            current["id"],
+            operations.update,
+            self.params["resource_group"],
+            self.params["name"],
+            body,
+        )
+
+    def delete(self, current):
+        operations = self.clients.keyvault.vaults
+        self.call(
+            "delete key vault", current["id"], operations.delete, self.params["resource_group"], self.params["name"]
+        )
+
+    def predict(self, current, desired):
+        predicted = dict(
+            current or {"id": self._id(), "name": self.params["name"], "resource_group": self.params["resource_group"]}
+        )
+        predicted.update(desired)
+        predicted.setdefault(
+            "vault_uri", "https://{}.{}/".format(self.params["name"].lower(), self.module.cloud.vault_suffix)
+        )
+        predicted.setdefault("enable_soft_delete", True)
+        predicted.setdefault("access_policies", [])
+        predicted.setdefault("provisioning_state", None)
+        return predicted
+
+    def _id(self):
+        return _resource_id.build(
+            self.clients.subscription_id,
+            self.params["resource_group"],
+            "Microsoft.KeyVault",
+            "vaults",
+            self.params["name"],
+        )
+
+    def list(self, resource_group=None):
+        operations = self.clients.keyvault.vaults
+        if resource_group:
+            pages = operations.list_by_resource_group(resource_group)
+        else:
+            pages = operations.list_by_subscription()
+        return [
+            normalize(rest_dict(v))
+            for v in self.call("list key vaults", resource_group or "the subscription", list, pages)
+        ]
+
+
+def _one_way_problems(current, desired, params):
+    problems = []
+    name = current["name"]
+    if current["enable_purge_protection"] and not desired["enable_purge_protection"]:
+        problems.append(
+            f"enable_purge_protection: purge protection is on for vault '{name}' and can never be turned off"
+        )
+    if desired["soft_delete_retention_days"] != current["soft_delete_retention_days"]:
+        problems.append(
+            "soft_delete_retention_days: vault '{}' keeps deleted objects {} days; this is set once, at "
+            "creation, and cannot change".format(name, current["soft_delete_retention_days"])
+        )
+    if desired["location"].replace(" ", "").lower() != current["location"].replace(" ", "").lower():
+        problems.append("location: vault '{}' is in {}; a vault cannot move".format(name, current["location"]))
+    if desired["tenant_id"].lower() != (current["tenant_id"] or "").lower():
+        problems.append(
+            "vault_tenant: vault '{}' is in tenant {}; moving it is not supported".format(name, current["tenant_id"])
+        )
+    return problems
+
+
+def _properties(fields, full=False):
+    props = {PROPERTIES[k]: v for k, v in fields.items() if k in PROPERTIES}
+    if "sku" in fields:
+        props["sku"] = {"family": "A", "name": fields["sku"]}
+    if props.get("enablePurgeProtection") is False:
+        del props["enablePurgeProtection"]  # it is only ever sent to turn it on
+    if full:
+        props.update(enableSoftDelete=True, accessPolicies=[])
+    return props
