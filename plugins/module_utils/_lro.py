@@ -18,13 +18,13 @@ NO_RETRY = dict(retry_total=0)
 
 def wait(poller, timeout, what, last=None):
     """The poller's result; CmkTimeout naming ``what`` and the last status if it takes longer than ``timeout`` s."""
-    result = poller.result(timeout=timeout)
+    poller.wait(timeout)  # Key Vault's pollers take no timeout in result(); wait() is common to all
     if not poller.done():
         raise CmkTimeout(
             f"Timed out after {timeout} s waiting for {what} (last status: {poller.status()})",
             last=last() if last else None,
         )
-    return result
+    return poller.result()
 
 
 def _retryable(exc):

@@ -1,0 +1,351 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Customer-managed keys in a vault (Key Vault data plane): attributes, rotation policy, versions,
+soft delete. New versions are written exactly once (see _lro.write_once).
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from datetime import timezone
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
+from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import canonical_set
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import cmk_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import get_vault
+
+KEY_OPS = ["decrypt", "encrypt", "export", "import", "sign", "unwrapKey", "verify", "wrapKey"]
+OPS_SPELLING = {op.lower(): op for op in KEY_OPS}
+POLICY_FIELDS = ("expires_in", "rotate_after_create", "rotate_before_expiry", "notify_before_expiry")
+_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
+DEFAULT_OPS = ["unwrapKey", "wrapKey"]
+
+
+def duration_days(text, option):
+    """Days in an ISO 8601 duration (years as 365 days, months as 30), as Key Vault counts them."""
+    found = _DURATION.match(text or "")
+    if not found or text in ("P", "PT"):
+        raise CmkValidationError(f"{option}: '{text}' is not an ISO 8601 duration such as P90D or P1Y")
+    years, months, weeks, days, hours, minutes, seconds = (int(v or 0) for v in found.groups())
+    return years * 365 + months * 30 + weeks * 7 + days + (hours * 3600 + minutes * 60 + seconds) / 86400.0
+
+
+def policy_problems(policy):
+    """The rotation-policy limits Key Vault enforces (7 days, 28 days), checked before any write."""
+    if not policy:
+        return []
+    problems = []
+    expires = policy.get("expires_in")
+    days = {name: duration_days(policy[name], "rotation_policy." + name) for name in POLICY_FIELDS if policy.get(name)}
+    if policy.get("rotate_after_create") and policy.get("rotate_before_expiry"):
+        problems.append("rotation_policy: give rotate_after_create or rotate_before_expiry, not both")
+    if expires and days["expires_in"] < 28:
+        problems.append(f"rotation_policy.expires_in: {expires} is shorter than the 28 days Key Vault allows")
+    for name in ("rotate_after_create", "rotate_before_expiry", "notify_before_expiry"):
+        if name in days and days[name] < 7:
+            problems.append(f"rotation_policy.{name}: {policy[name]} is shorter than the 7 days Key Vault allows")
+        if name in days and expires and days[name] > days["expires_in"] - 7:
+            problems.append(
+                f"rotation_policy.{name}: {policy[name]} must be at least 7 days shorter than expires_in {expires}"
+            )
+    for name in ("rotate_before_expiry", "notify_before_expiry"):
+        if policy.get(name) and not expires:
+            problems.append(f"rotation_policy.{name}: needs rotation_policy.expires_in")
+    return problems
+
+
+def spelled_ops(ops):
+    return [OPS_SPELLING[op] for op in canonical_set(ops)]
+
+
+def iso(moment):
+    """A datetime as 2027-01-31T12:00:00Z (UTC); None stays None."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text, option):
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError as exc:
+        raise CmkValidationError(
+            f"{option}: '{text}' is not an ISO 8601 date-time such as 2027-01-31T00:00:00Z"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def normalize_policy(policy):
+    if policy is None:
+        return None
+    result = dict.fromkeys(POLICY_FIELDS)
+    result["expires_in"] = policy.expires_in
+    for action in policy.lifetime_actions or []:
+        kind = str(getattr(action.action, "value", action.action)).lower()
+        if kind == "rotate":
+            result["rotate_after_create"] = action.time_after_create
+            result["rotate_before_expiry"] = action.time_before_expiry
+        elif kind == "notify":
+            result["notify_before_expiry"] = action.time_before_expiry
+    return result
+
+
+def normalize(key, policy):
+    props = key.properties
+    return {
+        "id": key.id,
+        "versionless_id": "{}/keys/{}".format(props.vault_url.rstrip("/"), key.name),
+        "name": key.name,
+        "vault_url": props.vault_url,
+        "version": props.version,
+        "key_type": str(getattr(key.key_type, "value", key.key_type)),
+        "key_size": len(key.key.n) * 8 if getattr(key.key, "n", None) else None,
+        "key_ops": spelled_ops(str(getattr(op, "value", op)) for op in key.key_operations or []),
+        "enabled": props.enabled,
+        "not_before": iso(props.not_before),
+        "expires": iso(props.expires_on),
+        "tags": props.tags or {},
+        "recovery_level": props.recovery_level,
+        "created": iso(props.created_on),
+        "updated": iso(props.updated_on),
+        "rotation_policy": normalize_policy(policy),
+    }
+
+
+class KeyService(Service):
+    RESOURCE = "key"
+
+    def __init__(self, module):
+        super().__init__(module)
+        self._vault = None
+        self.deleted = None
+
+    @property
+    def MANAGED(self):
+        fields = ("key_type", "key_size", "key_ops", "enabled", "not_before", "expires", "tags", "rotation_policy")
+        return fields + (("version",) if self.params.get("rotate") else ())
+
+    @property
+    def vault(self):
+        if self._vault is None:
+            params = self.params
+            self._vault = get_vault(self, params["resource_group"], params["vault_name"])
+            if self._vault is None:
+                raise CmkValidationError(
+                    "vault_name: vault '{}' does not exist in resource group '{}'".format(
+                        params["vault_name"], params["resource_group"]
+                    )
+                )
+        return self._vault
+
+    @property
+    def keys(self):
+        return self.clients.keys(self.vault["vault_uri"])
+
+    def header(self, resource):
+        return (resource or {}).get("versionless_id") or "{}/keys/{}".format(
+            self.vault["vault_uri"].rstrip("/"), self.params["name"]
+        )
+
+    def validate(self):
+        params = self.params
+        problems = vault_name_problems(params["vault_name"]) + key_name_problems(params["name"])
+        problems += key_spec_problems(params.get("key_type"), params.get("key_size"), params.get("key_ops"))
+        unknown = [op for op in params.get("key_ops") or [] if op.lower() not in OPS_SPELLING]
+        if unknown:
+            problems.append(
+                "key_ops: unknown operation(s) {}; valid: {}".format(", ".join(unknown), ", ".join(KEY_OPS))
+            )
+        problems += policy_problems(params.get("rotation_policy"))
+        not_before = parse_time(params.get("not_before"), "not_before")
+        expires = parse_time(params.get("expires"), "expires")
+        if not_before and expires and expires <= not_before:
+            problems.append("expires: must be later than not_before")
+        return problems
+
+    def get(self):
+        name = self.params["name"]
+        key = self.read("read key", self.header(None), self.keys.get_key, name)
+        if key is None:
+            self.deleted = self.read("read deleted key", self.header(None), self.keys.get_deleted_key, name)
+            return None
+        return normalize(key, self._policy(name))
+
+    def _policy(self, name):
+        """The rotation policy; None when it cannot be read and is not managed here (getrotationpolicy missing)."""
+        try:
+            return self.call("read rotation policy of", self.header(None), self.keys.get_key_rotation_policy, name)
+        except CmkNotFound:
+            return None
+        except Exception:
+            if self.params.get("rotation_policy"):
+                raise
+            return None
+
+    def desired(self, current):
+        params, current_values = self.params, current or {}
+        wanted_policy = params.get("rotation_policy")
+        desired = {
+            "key_type": params.get("key_type") or current_values.get("key_type") or "RSA",
+            "key_size": params.get("key_size") or current_values.get("key_size") or 2048,
+            "key_ops": spelled_ops(params.get("key_ops") or current_values.get("key_ops") or DEFAULT_OPS),
+            "enabled": current_values.get("enabled", True) if params.get("enabled") is None else params["enabled"],
+            "not_before": iso(parse_time(params.get("not_before"), "not_before"))
+            if params.get("not_before")
+            else current_values.get("not_before"),
+            "expires": iso(parse_time(params.get("expires"), "expires"))
+            if params.get("expires")
+            else current_values.get("expires"),
+            "tags": merge_tags(current_values.get("tags"), params.get("tags"), params.get("purge_tags")),
+            "rotation_policy": {f: wanted_policy.get(f) for f in POLICY_FIELDS}
+            if wanted_policy
+            else current_values.get("rotation_policy"),
+        }
+        if params.get("rotate"):
+            desired["version"] = None  # a new one, whose id only Key Vault can tell
+        return desired
+
+    def check(self, current, desired):
+        params = self.params
+        problems = list(cmk_problems(self.vault))
+        if current is not None and not params.get("rotate"):
+            for field in ("key_type", "key_size"):
+                if desired[field] != current[field]:
+                    problems.append(
+                        "{}: key '{}' is {} ({}); a version's type and size are fixed - set rotate: true to create a new "
+                        "version with {}".format(
+                            field, current["name"], current[field], field.replace("_", " "), desired[field]
+                        )
+                    )
+        if (
+            current is None
+            and self.deleted is not None
+            and not params.get("recover")
+            and not params.get("purge_deleted")
+        ):
+            problems.append(
+                "name: key '{}' is soft-deleted in vault '{}'; set recover: true to recover it, or purge_deleted: true "
+                "to purge it and create a new one".format(params["name"], self.vault["name"])
+            )
+        return problems
+
+    def create(self, desired):
+        name = self.params["name"]
+        if self.deleted is not None and self.params.get("recover"):
+            poller = self.call("recover key", self.header(None), self.keys.begin_recover_deleted_key, name)
+            _lro.wait(poller, self.params["wait_timeout"], "recovery of key " + name)
+            self.update(self.get(), desired)
+            return
+        if self.deleted is not None:
+            self.call("purge key", self.header(None), self.keys.purge_deleted_key, name)
+        self._new_version(desired, previous=None, rotate_in_place=False)
+        if self.params.get("rotation_policy"):
+            self._put_policy(desired["rotation_policy"])
+
+    def update(self, current, desired):
+        if self.params.get("rotation_policy") and current["rotation_policy"] != desired["rotation_policy"]:
+            self._put_policy(desired["rotation_policy"])  # first, so a rotation below applies its expiry
+        if self.params.get("rotate"):
+            same_spec = (current["key_type"], current["key_size"]) == (desired["key_type"], desired["key_size"])
+            self._new_version(desired, previous=current["version"], rotate_in_place=same_spec)
+            current = self.get()
+        if any(current[f] != desired[f] for f in ("key_ops", "enabled", "not_before", "expires", "tags")):
+            self.call(
+                "update key",
+                current["id"],
+                self.keys.update_key_properties,
+                self.params["name"],
+                key_operations=desired["key_ops"],
+                enabled=desired["enabled"],
+                not_before=parse_time(desired["not_before"], "not_before"),
+                expires_on=parse_time(desired["expires"], "expires"),
+                tags=desired["tags"],
+            )
+
+    def _put_policy(self, policy):
+        from azure.keyvault.keys import KeyRotationLifetimeAction
+        from azure.keyvault.keys import KeyRotationPolicy
+
+        actions = []
+        if policy.get("rotate_after_create") or policy.get("rotate_before_expiry"):
+            actions.append(
+                KeyRotationLifetimeAction(
+                    "Rotate",
+                    time_after_create=policy.get("rotate_after_create"),
+                    time_before_expiry=policy.get("rotate_before_expiry"),
+                )
+            )
+        if policy.get("notify_before_expiry"):
+            actions.append(KeyRotationLifetimeAction("Notify", time_before_expiry=policy["notify_before_expiry"]))
+        self.call(
+            "set rotation policy of",
+            self.header(None),
+            self.keys.update_key_rotation_policy,
+            self.params["name"],
+            KeyRotationPolicy(),
+            lifetime_actions=actions,
+            expires_in=policy.get("expires_in"),
+        )
+
+    def _new_version(self, desired, previous, rotate_in_place):
+        """Create the key, or a new version of it, once - even if Key Vault's answer is lost on the way."""
+        name = self.params["name"]
+
+        def write():
+            if rotate_in_place:
+                return self.keys.rotate_key(name, **_lro.NO_RETRY)
+            return self.keys.create_rsa_key(
+                name,
+                size=desired["key_size"],
+                hardware_protected=desired["key_type"] == "RSA-HSM",
+                key_operations=desired["key_ops"],
+                enabled=desired["enabled"],
+                not_before=parse_time(desired["not_before"], "not_before"),
+                expires_on=parse_time(desired["expires"], "expires"),
+                tags=desired["tags"],
+                **_lro.NO_RETRY,
+            )
+
+        def written():
+            latest = self.read("read key", self.header(None), self.keys.get_key, name)
+            return latest if latest is not None and latest.properties.version != previous else None
+
+        action = "rotate key" if rotate_in_place else "create key"
+        self.call(action, self.header(None), _lro.write_once, write, written, f"{action} {name}")
+
+    def delete(self, current):
+        poller = self.call("delete key", current["versionless_id"], self.keys.begin_delete_key, self.params["name"])
+        _lro.wait(poller, self.params["wait_timeout"], "deletion of key " + self.params["name"])
+
+    def predict(self, current, desired):
+        base = self.header(None)
+        predicted = dict(
+            current or {"name": self.params["name"], "vault_url": self.vault["vault_uri"], "versionless_id": base}
+        )
+        predicted.update(desired)
+        if current is None or "version" in desired:
+            predicted.update(id=None, version=None, created=None, updated=None)
+        predicted.setdefault("recovery_level", None)
+        return predicted
+
+    def list(self):
+        found = []
+        for props in self.call("list keys", self.vault["vault_uri"], list, self.keys.list_properties_of_keys()):
+            key = self.read("read key", props.id, self.keys.get_key, props.name)
+            if key is not None:
+                found.append(normalize(key, self._policy(props.name)))
+        return found
