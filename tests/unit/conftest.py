@@ -27,6 +27,14 @@ pytest_plugins = ["azure_emulator.testing"]
 WRITE = ("PUT", "PATCH", "DELETE", "POST")
 
 
+def _fresh_process_caches() -> None:
+    """Each real module run is a new process; in-process runs forget what the SDKs cache per process
+    (Key Vault's bearer challenges, by vault host)."""
+    from azure.keyvault.keys._shared import http_challenge_cache
+
+    http_challenge_cache.clear()
+
+
 class ModuleRun:
     """Run a module's main() with args as Ansible would pass them; return its result JSON."""
 
@@ -40,6 +48,7 @@ class ModuleRun:
         from ansible.module_utils.testing import patch_module_args
 
         full = dict(args, _ansible_check_mode=check, _ansible_diff=diff)
+        _fresh_process_caches()
         self.capsys.readouterr()
         with patch_module_args(full), pytest.raises(SystemExit):
             main()

@@ -1,0 +1,83 @@
+#!/usr/bin/python
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: batch_account_cmk_info
+short_description: Read Batch accounts' identity and encryption, and whether they can reach their keys
+version_added: 0.1.0
+description:
+  - Returns one Batch account, those of a resource group, or those of the subscription, each with its
+    identity, its encryption (key source and key identifier), and the findings of a check of its key
+    access with its own identity - the same fields M(azure_cmk.batch.batch_account_cmk) returns.
+options:
+  name:
+    description: Name of one account (needs O(resource_group)).
+    type: str
+  resource_group:
+    description: Resource group to read from; all of the subscription when omitted.
+    type: str
+  key_vault_resource_group:
+    description: Resource group of the keys' vault, to read it directly; otherwise it is looked up by name.
+    type: str
+extends_documentation_fragment:
+  - azure_cmk.batch.azure_auth
+  - azure_cmk.batch.attributes.INFO_MODULE
+  - azure_cmk.batch.attributes.action_group
+seealso:
+  - module: azure_cmk.batch.batch_account_cmk
+  - module: azure_cmk.batch.cmk_compliance_info
+author:
+  - azure_cmk.batch maintainers
+"""
+
+EXAMPLES = r"""
+- name: Show how an account is encrypted
+  azure_cmk.batch.batch_account_cmk_info:
+    name: batchcmk01
+    resource_group: rg-batch
+  register: found
+
+- name: Fail when it cannot reach its key
+  ansible.builtin.assert:
+    that: not found.batch_accounts[0].unavailable
+    fail_msg: "{{ found.batch_accounts[0].unavailable_reason }}"
+"""
+
+RETURN = r"""
+batch_accounts:
+  description: The accounts found, as M(azure_cmk.batch.batch_account_cmk) returns them (empty when none match).
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import BatchAccountService
+
+ARGUMENT_SPEC = dict(
+    name=dict(type="str"),
+    resource_group=dict(type="str"),
+    key_vault_resource_group=dict(type="str", no_log=False),
+)
+
+
+def run(module):
+    service = BatchAccountService(module)
+    if module.params["name"]:
+        found = service.get()
+        return {"changed": False, "batch_accounts": [found] if found else []}
+    return {"changed": False, "batch_accounts": service.list(module.params["resource_group"])}
+
+
+def main():
+    module = AzureCmkModule(
+        argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_by={"name": "resource_group"}
+    )
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()

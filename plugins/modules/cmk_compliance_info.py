@@ -1,0 +1,146 @@
+#!/usr/bin/python
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cmk_compliance_info
+short_description: Report Batch accounts' customer-managed key compliance, for scheduled drift jobs
+version_added: 0.1.0
+description:
+  - For the named accounts, or all accounts of a resource group or the subscription, reports findings, each
+    with a stable code, a severity and a message naming what is wrong. An account with no finding is compliant.
+  - "Codes: C(not_on_cmk) (Microsoft-managed keys); C(account_unavailable) (the account cannot reach its key);
+    C(identity_lacks_access); C(no_identity); C(key_missing); C(key_disabled); C(key_expired); C(key_not_yet_active);
+    C(key_expiring) (within O(expiry_warning_days)); C(key_type_unsupported); C(key_size_unsupported);
+    C(key_ops_missing); C(pinned_version_with_rotation_policy) (a versioned key id while the key rotates itself);
+    C(vault_soft_delete_disabled); C(vault_purge_protection_disabled); C(vault_tenant_mismatch);
+    C(key_identifier_invalid); C(account_missing); and, severity C(unknown), C(vault_not_found) (vault outside the
+    subscription) and C(key_unreadable) (the caller may not read the key)."
+  - Reads only. Meant for scheduled AWX / Automation Controller jobs; combine with M(ansible.builtin.assert) to fail
+    a job, or template the report.
+options:
+  names:
+    description: Names of the accounts to report on (needs O(resource_group)).
+    type: list
+    elements: str
+  resource_group:
+    description: Resource group of the accounts; all of the subscription when omitted (and O(names) is not given).
+    type: str
+  expiry_warning_days:
+    description: Report keys that expire within this many days.
+    type: int
+    default: 30
+  key_vault_resource_group:
+    description: Resource group of the keys' vault, to read it directly; otherwise it is looked up by name.
+    type: str
+extends_documentation_fragment:
+  - azure_cmk.batch.azure_auth
+  - azure_cmk.batch.attributes.INFO_MODULE
+  - azure_cmk.batch.attributes.action_group
+seealso:
+  - module: azure_cmk.batch.batch_account_cmk_info
+author:
+  - azure_cmk.batch maintainers
+"""
+
+EXAMPLES = r"""
+- name: CMK drift report for the whole subscription
+  azure_cmk.batch.cmk_compliance_info:
+    expiry_warning_days: 45
+  register: report
+
+- name: Fail the scheduled job when an account is not compliant
+  ansible.builtin.assert:
+    that: report.summary.non_compliant == 0
+    fail_msg: "{{ report.accounts | rejectattr('compliant') | map(attribute='findings') | flatten | map(attribute='message') | list }}"
+"""
+
+RETURN = r"""
+accounts:
+  description: One entry per account.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Resource id (null for an account named but missing).
+      type: str
+    name:
+      description: Name.
+      type: str
+    resource_group:
+      description: Resource group.
+      type: str
+    key_source:
+      description: V(Microsoft.Batch) or V(Microsoft.KeyVault).
+      type: str
+    key_identifier:
+      description: The key identifier, or null.
+      type: str
+    identity_type:
+      description: The account's identity type.
+      type: str
+    compliant:
+      description: True when there is no finding.
+      type: bool
+    findings:
+      description: What is wrong or at risk.
+      type: list
+      elements: dict
+      contains:
+        code:
+          description: Stable code (see the description).
+          type: str
+        severity:
+          description: V(error), V(warning) or V(unknown).
+          type: str
+        message:
+          description: Human-readable detail.
+          type: str
+summary:
+  description: Counts over the report.
+  returned: always
+  type: dict
+  contains:
+    accounts:
+      description: Accounts reported.
+      type: int
+    compliant:
+      description: Accounts without findings.
+      type: int
+    non_compliant:
+      description: Accounts with findings.
+      type: int
+    findings:
+      description: How many times each code was found.
+      type: dict
+"""
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.compliance import report
+
+ARGUMENT_SPEC = dict(
+    names=dict(type="list", elements="str"),
+    resource_group=dict(type="str"),
+    expiry_warning_days=dict(type="int", default=30),
+    key_vault_resource_group=dict(type="str", no_log=False),
+)
+
+
+def run(module):
+    params = module.params
+    accounts, summary = report(module, params["names"], params["resource_group"], params["expiry_warning_days"])
+    return {"changed": False, "accounts": accounts, "summary": summary}
+
+
+def main():
+    module = AzureCmkModule(
+        argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_by={"names": "resource_group"}
+    )
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""cmk_compliance_info: each finding on a state built to contain it, nothing on a compliant account."""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import pytest
+
+from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk
+from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk_info
+from ansible_collections.azure_cmk.batch.plugins.modules import cmk_compliance_info
+from ansible_collections.azure_cmk.batch.plugins.modules import keyvault
+from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_access_policy
+from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_cmk_key
+from ansible_collections.azure_cmk.batch.plugins.modules import user_identity
+
+RG = "rg-cmk"
+AUTOMATION = "9c4b2a1d-6e5f-4a3b-8c7d-2e1f0a9b8c6d"
+OFFICER = ["get", "list", "create", "update", "delete", "recover", "rotate", "getrotationpolicy", "setrotationpolicy"]
+
+
+@pytest.fixture
+def compliant(run_module, emulator):
+    """A compliant account: user-assigned identity granted on a protected vault, versionless key id."""
+    run_module(
+        keyvault.main,
+        {
+            "name": "kv-report",
+            "resource_group": RG,
+            "enable_purge_protection": True,
+            "enable_rbac_authorization": False,
+        },
+    )
+    run_module(
+        keyvault_access_policy.main,
+        {"vault_name": "kv-report", "resource_group": RG, "object_id": AUTOMATION, "key_permissions": OFFICER},
+    )
+    key = run_module(keyvault_cmk_key.main, {"vault_name": "kv-report", "resource_group": RG, "name": "cmk"})["key"]
+    run_module(user_identity.main, {"name": "id-report", "resource_group": RG})
+    run_module(keyvault_access_policy.main, {"vault_name": "kv-report", "resource_group": RG, "identity": "id-report"})
+    args = {
+        "name": "good",
+        "resource_group": RG,
+        "identity_type": "UserAssigned",
+        "user_assigned_identity": "id-report",
+        "key_source": "Microsoft.KeyVault",
+        "key_identifier": key["versionless_id"],
+    }
+    account = run_module(batch_account_cmk.main, args)["batch_account"]
+    return account, key
+
+
+def _clone(emulator, account, name, **encryption):
+    """A copy of the compliant account under another name, with its encryption (or identity) changed."""
+    body = copy.deepcopy(emulator.store.resource(account["id"]))
+    body["id"] = body["id"].rsplit("/", 1)[0] + "/" + name
+    body["name"] = name
+    if "identity" in encryption:
+        body["identity"] = encryption.pop("identity")
+    if encryption:
+        body["properties"]["encryption"] = encryption
+    emulator.store.put_resource(body)
+
+
+def _kv(key_id):
+    return {"keySource": "Microsoft.KeyVault", "keyVaultProperties": {"keyIdentifier": key_id}}
+
+
+def _key_versions(emulator, name):
+    return emulator.store.data["vaultData"]["kv-report"]["keys"][name]
+
+
+def test_every_finding_is_reported_where_it_is(run_module, emulator, control, compliant):
+    account, key = compliant
+    base = key["versionless_id"].rsplit("/", 1)[0]
+    now = int(time.time())
+    control("POST", "seed", json={"keys": [
+        {"vault": "kv-report", "name": "ec", "kty": "EC"},
+        {"vault": "kv-report", "name": "small", "key_size": 1024, "key_ops": ["wrapKey", "unwrapKey"]},
+        {"vault": "kv-report", "name": "nowrap", "key_ops": ["encrypt"]},
+        {"vault": "kv-report", "name": "off", "enabled": False, "key_ops": ["wrapKey", "unwrapKey"]},
+        {"vault": "kv-report", "name": "old", "key_ops": ["wrapKey", "unwrapKey"]},
+        {"vault": "kv-report", "name": "soon", "key_ops": ["wrapKey", "unwrapKey"]},
+        {"vault": "kv-report", "name": "later", "key_ops": ["wrapKey", "unwrapKey"]},
+    ]})  # fmt: skip
+    with emulator.store.lock:
+        _key_versions(emulator, "old")["versions"][_key_versions(emulator, "old")["order"][-1]]["attributes"]["exp"] = (
+            now - 60
+        )
+        _key_versions(emulator, "soon")["versions"][_key_versions(emulator, "soon")["order"][-1]]["attributes"][
+            "exp"
+        ] = now + 5 * 86400
+        _key_versions(emulator, "later")["versions"][_key_versions(emulator, "later")["order"][-1]]["attributes"][
+            "nbf"
+        ] = now + 86400
+        _key_versions(emulator, "cmk")["rotationPolicy"] = {
+            "id": base + "/cmk/rotationpolicy",
+            "lifetimeActions": [{"trigger": {"timeAfterCreate": "P90D"}, "action": {"type": "Rotate"}}],
+            "attributes": {"expiryTime": "P1Y"},
+        }
+        cases = {
+            "platform": ({"keySource": "Microsoft.Batch"}, "not_on_cmk"),
+            "ec": (_kv(base + "/ec"), "key_type_unsupported"),
+            "small": (_kv(base + "/small"), "key_size_unsupported"),
+            "nowrap": (_kv(base + "/nowrap"), "key_ops_missing"),
+            "off": (_kv(base + "/off"), "key_disabled"),
+            "old": (_kv(base + "/old"), "key_expired"),
+            "soon": (_kv(base + "/soon"), "key_expiring"),
+            "later": (_kv(base + "/later"), "key_not_yet_active"),
+            "gone": (_kv(base + "/nosuchkey"), "key_missing"),
+            "pinned": (_kv(key["id"]), "pinned_version_with_rotation_policy"),
+            "badid": (_kv("https://kv-report.vault.azure.net/secrets/x"), "key_identifier_invalid"),
+            "elsewhere": (_kv("https://kv-nowhere.vault.azure.net/keys/cmk"), "vault_not_found"),
+        }
+        for name, (encryption, _code) in cases.items():
+            _clone(emulator, account, name, **encryption)
+        _clone(emulator, account, "noidentity", identity={"type": "None"})
+        cases["noidentity"] = (None, "no_identity")
+    findings = _report(run_module)
+    assert findings["good"] == set()
+    for name, (_encryption, code) in cases.items():
+        assert code in findings[name], (name, findings[name])
+    for name in ("off", "old", "gone", "noidentity"):
+        assert "account_unavailable" in findings[name], name
+    assert findings["soon"] == {"key_expiring"}  # a risk, not a loss of access
+
+
+def test_vault_and_grant_findings(run_module, emulator, compliant):
+    account, _key = compliant
+    vault = emulator.store.resource(
+        account["id"].split("/providers/")[0] + "/providers/Microsoft.KeyVault/vaults/kv-report"
+    )
+    with emulator.store.lock:
+        del vault["properties"]["enablePurgeProtection"]
+        vault["properties"]["enableSoftDelete"] = False
+    run_module(
+        keyvault_access_policy.main,
+        {"vault_name": "kv-report", "resource_group": RG, "identity": "id-report", "state": "absent"},
+    )
+    findings = _report(run_module)["good"]
+    assert {
+        "vault_purge_protection_disabled",
+        "vault_soft_delete_disabled",
+        "identity_lacks_access",
+        "account_unavailable",
+    } <= findings
+    with emulator.store.lock:
+        vault["properties"]["tenantId"] = "a3d9b1c7-8e2f-4b6a-9d5c-0f1e2a3b4c5d"
+    assert "vault_tenant_mismatch" in _report(run_module)["good"]
+
+
+def test_named_accounts_and_the_summary(run_module, emulator, compliant):
+    result = run_module(cmk_compliance_info.main, {"names": ["good", "missing"], "resource_group": RG})
+    assert [(a["name"], a["compliant"]) for a in result["accounts"]] == [("good", True), ("missing", False)]
+    assert result["summary"] == {"accounts": 2, "compliant": 1, "non_compliant": 1, "findings": {"account_missing": 1}}
+
+
+def test_info_module_shows_the_same_fields(run_module, emulator, compliant):
+    (found,) = run_module(batch_account_cmk_info.main, {"name": "good", "resource_group": RG})["batch_accounts"]
+    assert found["key_access"] == [] and found["unavailable"] is False
+    assert len(run_module(batch_account_cmk_info.main, {})["batch_accounts"]) == 1
+
+
+def _report(run_module):
+    result = run_module(cmk_compliance_info.main, {"resource_group": RG, "expiry_warning_days": 30})
+    assert not result.get("failed"), result.get("msg")
+    return {a["name"]: {f["code"] for f in a["findings"]} for a in result["accounts"]}
