@@ -187,8 +187,8 @@ class BatchAccountService(Service):
                 )
         if current and current["unavailable"] and _differs(current, desired, self.MANAGED):
             problems.append(
-                "Batch account '{}' is unavailable: {}. Azure allows only deletion until the account's identity can use its "
-                "key again - restore the grant, enable or recover the key, then run again".format(
+                "Batch account '{}' is unavailable: {}. Azure allows only deletion until the account's identity can "
+                "use its key again - restore the grant, enable or recover the key, then run again".format(
                     name, current["unavailable_reason"]
                 )
             )
@@ -227,7 +227,8 @@ class BatchAccountService(Service):
             )
         if desired["key_source"] == KEY_VAULT:
             problems.append(
-                "identity_type: key_source Microsoft.KeyVault needs a managed identity; set identity_type SystemAssigned or UserAssigned"
+                "identity_type: key_source Microsoft.KeyVault needs a managed identity; set identity_type "
+                "SystemAssigned or UserAssigned"
             )
         return None
 

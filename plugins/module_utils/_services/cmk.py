@@ -12,6 +12,7 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
@@ -93,9 +94,8 @@ def _grant_findings(service, vault, principal_id, key_name):
         finding(
             "identity_lacks_access",
             "error",
-            "the account's identity (principal {}) lacks {} on vault '{}'; grant it {} (azure_cmk.batch.keyvault_access_policy)".format(
-                principal_id, ", ".join(missing), vault["name"], how
-            ),
+            "the account's identity (principal {}) lacks {} on vault '{}'; grant it {} "
+            "(azure_cmk.batch.keyvault_access_policy)".format(principal_id, ", ".join(missing), vault["name"], how),
         )
     ]
 
@@ -152,10 +152,8 @@ def _read_key(service, key_id):
             "key_unreadable", "unknown", f"key '{key_id.name}' could not be read to check it: {exc.message}"
         )
     policy = None
-    try:
+    with contextlib.suppress(CmkError):  # needs getrotationpolicy; without it the pinned-version check is skipped
         policy = service.call("read rotation policy of", label, keys.get_key_rotation_policy, key_id.name)
-    except CmkError:
-        pass  # reading the policy needs getrotationpolicy; without it, the pinned-version check is skipped
     return normalize_key(key, policy), None
 
 
@@ -169,9 +167,8 @@ def _rotation_findings(service, key_id, key):
             finding(
                 "pinned_version_with_rotation_policy",
                 "warning",
-                "the account pins version {} of key '{}', which rotates automatically; use the versionless id {} to follow it".format(
-                    key_id.version, key_id.name, key["versionless_id"]
-                ),
+                "the account pins version {} of key '{}', which rotates automatically; use the versionless id {} "
+                "to follow it".format(key_id.version, key_id.name, key["versionless_id"]),
             )
         )
     return found
@@ -192,7 +189,8 @@ def key_access_findings(
             finding(
                 "vault_not_found",
                 "unknown",
-                f"vault '{key_id.vault_name}' is not in subscription {service.clients.subscription_id}: its protections and grants were not checked",
+                f"vault '{key_id.vault_name}' is not in subscription {service.clients.subscription_id}: "
+                "its protections and grants were not checked",
             )
         )
     else:
@@ -203,5 +201,5 @@ def key_access_findings(
             found += _grant_findings(service, vault, principal_id, key_id.name)
     key, problem = _read_key(service, key_id)
     if problem:
-        return found + [problem]
+        return [*found, problem]
     return found + _key_findings(key, expiry_days, time.time()) + _rotation_findings(service, key_id, key)

@@ -226,8 +226,8 @@ class KeyService(Service):
             for field in ("key_type", "key_size"):
                 if desired[field] != current[field]:
                     problems.append(
-                        "{}: key '{}' is {} ({}); a version's type and size are fixed - set rotate: true to create a new "
-                        "version with {}".format(
+                        "{}: key '{}' is {} ({}); a version's type and size are fixed - set rotate: true to "
+                        "create a new version with {}".format(
                             field, current["name"], current[field], field.replace("_", " "), desired[field]
                         )
                     )
