@@ -9,11 +9,6 @@ from __future__ import annotations
 
 import re
 
-try:
-    from azure.core import exceptions as _azure
-except ImportError:  # the module reports the missing SDK itself (CmkMissingLibrary)
-    _azure = None
-
 # Batch appends "RequestId:<id> Time:<iso>" to its messages; the id is returned on its own.
 _BATCH_SUFFIX = re.compile(r"\s*RequestId:\S+\s*Time:\S+\s*$")
 
@@ -86,6 +81,10 @@ def translate(exc, action, resource):
     """One CmkError for ``exc``, saying what we were doing to which resource and what Azure said."""
     if isinstance(exc, CmkError):
         return exc
+    try:  # imported here: a module that never meets an Azure error never loads azure-core for it
+        from azure.core import exceptions as _azure
+    except ImportError:
+        _azure = None
     if _azure is None:
         return CmkError(f"Failed to {action} {resource}: {exc}")
     if isinstance(exc, _azure.ClientAuthenticationError) and getattr(exc, "status_code", None) is None:

@@ -179,6 +179,7 @@ class Emulator:
             principal=request.principal.object_id if request.principal else None,
             fault=fault.kind if fault else None,
             operation=operation,
+            request_id=request_id,
             response=response.payload,
         )
         if fault is not None and fault.kind == "lost":

@@ -24,6 +24,7 @@ class Entry:
     fault: str | None = None
     refused: bool = False
     operation: str | None = None
+    request_id: str | None = None
     response: Any = field(default=None, repr=False)
 
     def public(self) -> dict[str, Any]:

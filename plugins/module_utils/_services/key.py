@@ -14,6 +14,7 @@ from datetime import timezone
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import canonical_set
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_name_problems
@@ -181,9 +182,19 @@ class KeyService(Service):
         name = self.params["name"]
         key = self.read("read key", self.header(None), self.keys.get_key, name)
         if key is None:
-            self.deleted = self.read("read deleted key", self.header(None), self.keys.get_deleted_key, name)
+            self.deleted = self._deleted(name)
             return None
         return normalize(key, self._policy(name))
+
+    def _deleted(self, name):
+        """The soft-deleted key of this name, if any; None also when the caller may not read deleted keys
+        (creating then fails with Key Vault's own 409, which says the name is taken by a deleted key)."""
+        try:
+            return self.read("read deleted key", self.header(None), self.keys.get_deleted_key, name)
+        except CmkError as exc:
+            if exc.status == 403:
+                return None
+            raise
 
     def _policy(self, name):
         """The rotation policy; None when it cannot be read and is not managed here (getrotationpolicy missing)."""

@@ -1,0 +1,36 @@
+"""The azure_auth doc fragment documents AUTH_ARGSPEC exactly (keys, types, defaults, choices, secrets)."""
+
+from __future__ import annotations
+
+import yaml
+
+from ansible_collections.azure_cmk.batch.plugins.doc_fragments.azure_auth import ModuleDocFragment
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import AUTH_ARGSPEC
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import ENV_MAPPING
+
+DOC = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+
+
+def test_same_options():
+    assert sorted(DOC) == sorted(AUTH_ARGSPEC)
+
+
+def test_same_types_defaults_and_choices():
+    for name, spec in AUTH_ARGSPEC.items():
+        doc = DOC[name]
+        assert doc.get("type", "str") == spec.get("type", "str"), name
+        assert doc.get("default") == spec.get("default"), name
+        assert sorted(doc.get("choices") or []) == sorted(spec.get("choices") or []), name
+
+
+def test_secrets_are_no_log_and_documented_as_never_logged():
+    secret = {name for name, spec in AUTH_ARGSPEC.items() if spec.get("no_log")}
+    assert secret == {"secret", "password"}
+    for name in secret:
+        assert "Never logged" in " ".join(DOC[name]["description"]), name
+
+
+def test_every_environment_variable_is_documented():
+    for option, variable in ENV_MAPPING.items():
+        assert f"E({variable})" in " ".join(DOC[option]["description"]), option
+    assert "E(ANSIBLE_AZURE_AUTH_SOURCE)" in " ".join(DOC["auth_source"]["description"])
