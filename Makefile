@@ -41,6 +41,8 @@ lint: venv link
 sanity: venv
 	rm -rf build/sanity && mkdir -p $(SANITY_ROOT)
 	git ls-files -z --cached --others --exclude-standard | grep -zvE '^(emulator|\.ci|scripts)/' | xargs -0 cp --parents -t $(SANITY_ROOT)
+	@# A repository of its own, so ansible-test lists exactly these files (build/ is ignored by ours).
+	cd $(SANITY_ROOT) && git init -q && git add -A
 	scripts/ansible-test-offline $(BIN)/python
 	cd $(SANITY_ROOT) && PATH=$(CURDIR)/$(BIN):$$PATH ansible-test sanity --venv --python 3.11 --color no
 

@@ -103,7 +103,7 @@ seealso:
     description: Microsoft's guide to Batch customer-managed keys.
     link: https://learn.microsoft.com/azure/batch/batch-customer-managed-key
 author:
-  - azure_cmk.batch maintainers
+  - azure_cmk.batch maintainers (@azure-cmk)
 """
 
 EXAMPLES = r"""

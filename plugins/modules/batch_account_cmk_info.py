@@ -30,7 +30,7 @@ seealso:
   - module: azure_cmk.batch.batch_account_cmk
   - module: azure_cmk.batch.cmk_compliance_info
 author:
-  - azure_cmk.batch maintainers
+  - azure_cmk.batch maintainers (@azure-cmk)
 """
 
 EXAMPLES = r"""

@@ -42,7 +42,7 @@ extends_documentation_fragment:
 seealso:
   - module: azure_cmk.batch.batch_account_cmk_info
 author:
-  - azure_cmk.batch maintainers
+  - azure_cmk.batch maintainers (@azure-cmk)
 """
 
 EXAMPLES = r"""

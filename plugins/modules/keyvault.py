@@ -84,7 +84,7 @@ seealso:
   - module: azure_cmk.batch.keyvault_access_policy
   - module: azure_cmk.batch.keyvault_cmk_key
 author:
-  - azure_cmk.batch maintainers
+  - azure_cmk.batch maintainers (@azure-cmk)
 """
 
 EXAMPLES = r"""

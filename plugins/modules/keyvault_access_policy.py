@@ -15,8 +15,8 @@ description:
     entries are never rewritten - unlike a whole-vault update, which drops concurrent grants.
   - On an RBAC vault, ensures the principal holds O(role) on the vault (or on one key, O(key_name))
     with a role assignment whose name is derived from scope, principal and role, so reruns find it.
-  - The principal is given by object id, or resolved from a user-assigned identity or a Batch account's
-    system-assigned identity by name. In check mode a principal that an earlier task would create is
+  - The principal is given by object id, resolved from a user-assigned identity or a Batch account's
+    system-assigned identity by name, or is the caller itself. In check mode a principal that an earlier task would create is
     reported as unknown (null) rather than failing.
   - O(state=absent) removes the principal's key permissions (its secret or certificate permissions
     stay) or its role assignment at this scope.
@@ -29,6 +29,11 @@ options:
     description: Resource group of the vault (and, by default, of the identity or Batch account named).
     type: str
     required: true
+  caller:
+    description:
+      - Grant the principal running the module (read from its token) - typically so the automation can create
+        and rotate keys in a vault it has just created.
+    type: bool
   object_id:
     description: Object id of the principal to grant.
     type: str
@@ -73,7 +78,7 @@ seealso:
   - module: azure_cmk.batch.keyvault
   - module: azure_cmk.batch.batch_account_cmk
 author:
-  - azure_cmk.batch maintainers
+  - azure_cmk.batch maintainers (@azure-cmk)
 """
 
 EXAMPLES = r"""
@@ -93,7 +98,7 @@ EXAMPLES = r"""
   azure_cmk.batch.keyvault_access_policy:
     vault_name: kv-batch-cmk
     resource_group: rg-batch
-    object_id: "{{ automation_object_id }}"
+    caller: true
     key_permissions: [get, list, create, update, delete, recover, rotate, getrotationpolicy, setrotationpolicy]
     role: Key Vault Crypto Officer
 
@@ -147,6 +152,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access i
 ARGUMENT_SPEC = dict(
     vault_name=dict(type="str", required=True),
     resource_group=dict(type="str", required=True),
+    caller=dict(type="bool"),
     object_id=dict(type="str"),
     identity=dict(type="str"),
     batch_account=dict(type="str"),
@@ -157,8 +163,9 @@ ARGUMENT_SPEC = dict(
     key_name=dict(type="str", no_log=False),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
-MUTUALLY_EXCLUSIVE = [("object_id", "identity", "batch_account")]
-REQUIRED_ONE_OF = [("object_id", "identity", "batch_account")]
+PRINCIPALS = ("caller", "object_id", "identity", "batch_account")
+MUTUALLY_EXCLUSIVE = [PRINCIPALS]
+REQUIRED_ONE_OF = [PRINCIPALS]
 
 
 def run(module):

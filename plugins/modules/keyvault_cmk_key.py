@@ -112,7 +112,7 @@ seealso:
   - module: azure_cmk.batch.keyvault_cmk_key_info
   - module: azure_cmk.batch.batch_account_cmk
 author:
-  - azure_cmk.batch maintainers
+  - azure_cmk.batch maintainers (@azure-cmk)
 """
 
 EXAMPLES = r"""
@@ -208,7 +208,7 @@ ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
     key_type=dict(type="str", choices=["RSA", "RSA-HSM"]),
     key_size=dict(type="int", choices=[2048, 3072, 4096]),
-    key_ops=dict(type="list", elements="str"),
+    key_ops=dict(type="list", elements="str", no_log=False),
     enabled=dict(type="bool"),
     not_before=dict(type="str"),
     expires=dict(type="str"),

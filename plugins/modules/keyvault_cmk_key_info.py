@@ -30,7 +30,7 @@ extends_documentation_fragment:
 seealso:
   - module: azure_cmk.batch.keyvault_cmk_key
 author:
-  - azure_cmk.batch maintainers
+  - azure_cmk.batch maintainers (@azure-cmk)
 """
 
 EXAMPLES = r"""

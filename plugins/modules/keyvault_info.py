@@ -25,7 +25,7 @@ extends_documentation_fragment:
 seealso:
   - module: azure_cmk.batch.keyvault
 author:
-  - azure_cmk.batch maintainers
+  - azure_cmk.batch maintainers (@azure-cmk)
 """
 
 EXAMPLES = r"""

@@ -48,7 +48,7 @@ seealso:
   - module: azure_cmk.batch.keyvault_access_policy
   - module: azure_cmk.batch.batch_account_cmk
 author:
-  - azure_cmk.batch maintainers
+  - azure_cmk.batch maintainers (@azure-cmk)
 """
 
 EXAMPLES = r"""
@@ -87,7 +87,7 @@ identity:
     id:
       description: Resource id.
       type: str
-      sample: /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-batch/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-batch-cmk
+      sample: /subscriptions/.../resourceGroups/rg-batch/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-batch-cmk
     name:
       description: Name.
       type: str

@@ -24,7 +24,7 @@ extends_documentation_fragment:
 seealso:
   - module: azure_cmk.batch.user_identity
 author:
-  - azure_cmk.batch maintainers
+  - azure_cmk.batch maintainers (@azure-cmk)
 """
 
 EXAMPLES = r"""

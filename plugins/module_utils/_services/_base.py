@@ -8,6 +8,7 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 from __future__ import annotations
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import translate
 
 
@@ -36,6 +37,18 @@ class Service:
             return self.call(action, resource, func, *args, **kwargs)
         except CmkNotFound:
             return None
+
+    def not_yet(self, option, message, problems=None):
+        """Something an earlier task of the same run creates: in check mode, warn and go on (None);
+        otherwise fail naming the option (or add the problem to ``problems``)."""
+        if self.module.check_mode:
+            self.module.warn(message + " (check mode: assuming an earlier task creates it)")
+            return None
+        text = f"{option}: {message}"
+        if problems is None:
+            raise CmkValidationError(text)
+        problems.append(text)
+        return None
 
     def validate(self):
         return []

@@ -14,7 +14,6 @@ import uuid
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import canonical_set
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ENCRYPTION_ROLE_NAME
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import guid_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_name_problems
@@ -22,7 +21,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vaul
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.principal import resolve_principal
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import find_role
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import get_vault
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import vault_or_prediction
 
 KEY_PERMISSIONS = [
     "all", "get", "list", "create", "update", "import", "delete", "backup", "restore", "recover", "purge",
@@ -73,13 +72,9 @@ class AccessService(Service):
     @property
     def vault(self):
         if self._vault is None:
-            self._vault = get_vault(self, self.params["resource_group"], self.params["vault_name"])
-            if self._vault is None:
-                raise CmkValidationError(
-                    "vault_name: vault '{}' does not exist in resource group '{}'".format(
-                        self.params["vault_name"], self.params["resource_group"]
-                    )
-                )
+            params = self.params
+            rbac = bool(params.get("role") or params.get("key_name"))  # the guess, if check mode must predict
+            self._vault = vault_or_prediction(self, params["vault_name"], params["resource_group"], rbac)
         return self._vault
 
     @property
@@ -99,7 +94,7 @@ class AccessService(Service):
 
     def get(self):
         object_id = self.principal[0]
-        if object_id is None:
+        if object_id is None or self.vault.get("unknown"):
             return None
         if self.vault["enable_rbac_authorization"]:
             return self._assignment(object_id)
@@ -135,7 +130,8 @@ class AccessService(Service):
 
     def _role_definition(self):
         if self._role is None:
-            self._role = find_role(self, self.params.get("role") or DEFAULT_ROLE, self.scope)
+            subscription = "/subscriptions/" + self.clients.subscription_id  # roles are defined there
+            self._role = find_role(self, self.params.get("role") or DEFAULT_ROLE, subscription)
         return self._role
 
     def _assignment(self, object_id):

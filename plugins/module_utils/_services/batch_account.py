@@ -21,7 +21,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource
 KEY_VAULT = "Microsoft.KeyVault"
 PLATFORM = "Microsoft.Batch"
 TWO_PHASE = (
-    "key_source: a system-assigned identity does not exist before the account does, so it cannot have been granted "
+    "a system-assigned identity does not exist before the account does, so it cannot have been granted "
     "the key yet. Use two steps: run once with identity_type: SystemAssigned and key_source: Microsoft.Batch, grant "
     "the returned principal_id get, wrapKey and unwrapKey on the vault (azure_cmk.batch.keyvault_access_policy "
     "batch_account: {name}), then run again with key_source: Microsoft.KeyVault. Or use a user-assigned identity, "
@@ -210,16 +210,17 @@ class BatchAccountService(Service):
         if desired["identity_type"] == "UserAssigned":
             found = find_identity(self, desired["user_assigned_identity"], None, "user_assigned_identity")
             if found is None:
-                self._not_yet(
+                self.not_yet(
+                    "user_assigned_identity",
+                    "identity '{}' does not exist".format(desired["user_assigned_identity"]),
                     problems,
-                    "user_assigned_identity: identity '{}' does not exist".format(desired["user_assigned_identity"]),
                 )
                 return None
             return found["principal_id"]
         if desired["identity_type"] == "SystemAssigned":
             if desired["key_source"] == KEY_VAULT and (current is None or current["identity_type"] != "SystemAssigned"):
                 # In check mode an earlier task of the same run may be the first of the two steps.
-                self._not_yet(problems, TWO_PHASE.format(name=self.params["name"]))
+                self.not_yet("key_source", TWO_PHASE.format(name=self.params["name"]), problems)
             return (
                 (current or {}).get("principal_id")
                 if (current or {}).get("identity_type") == "SystemAssigned"
@@ -231,12 +232,6 @@ class BatchAccountService(Service):
                 "SystemAssigned or UserAssigned"
             )
         return None
-
-    def _not_yet(self, problems, message):
-        if self.module.check_mode:
-            self.module.warn(message + " (check mode: assuming an earlier task creates it)")
-        else:
-            problems.append(message)
 
     def _key_problems(self, current, desired, principal):
         if principal is None:  # not known yet in check mode: the grant cannot be checked

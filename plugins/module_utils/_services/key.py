@@ -23,7 +23,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vaul
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import cmk_problems
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import get_vault
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import vault_or_prediction
 
 KEY_OPS = ["decrypt", "encrypt", "export", "import", "sign", "unwrapKey", "verify", "wrapKey"]
 OPS_SPELLING = {op.lower(): op for op in KEY_OPS}
@@ -143,14 +143,7 @@ class KeyService(Service):
     @property
     def vault(self):
         if self._vault is None:
-            params = self.params
-            self._vault = get_vault(self, params["resource_group"], params["vault_name"])
-            if self._vault is None:
-                raise CmkValidationError(
-                    "vault_name: vault '{}' does not exist in resource group '{}'".format(
-                        params["vault_name"], params["resource_group"]
-                    )
-                )
+            self._vault = vault_or_prediction(self, self.params["vault_name"], self.params["resource_group"])
         return self._vault
 
     @property
@@ -180,6 +173,8 @@ class KeyService(Service):
 
     def get(self):
         name = self.params["name"]
+        if self.vault.get("unknown"):
+            return None
         key = self.read("read key", self.header(None), self.keys.get_key, name)
         if key is None:
             self.deleted = self._deleted(name)
@@ -232,7 +227,7 @@ class KeyService(Service):
 
     def check(self, current, desired):
         params = self.params
-        problems = list(cmk_problems(self.vault))
+        problems = [] if self.vault.get("unknown") else list(cmk_problems(self.vault))
         if current is not None and not params.get("rotate"):
             for field in ("key_type", "key_size"):
                 if desired[field] != current[field]:

@@ -8,18 +8,25 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
+import base64
+import json
+
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import find_identity
 
 
-def _not_yet(service, option, message):
-    """A principal that does not exist yet: in check mode an earlier task may create it; otherwise an error."""
-    if service.module.check_mode:
-        service.module.warn(message + " (check mode: assuming an earlier task creates it)")
-        return None
-    raise CmkValidationError(f"{option}: {message}")
+def caller_object_id(service):
+    """The object id of whoever runs the module: the ``oid`` claim of its Resource Manager token."""
+    clients = service.clients
+    token = service.call("get a token", "the caller", clients.credential.get_token, clients.cloud.arm_scope)
+    try:
+        payload = token.token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return claims["oid"]
+    except (IndexError, KeyError, ValueError) as exc:
+        raise CmkValidationError("caller: the credential's token does not name its principal (no oid claim)") from exc
 
 
 def _batch_principal(service, reference, resource_group):
@@ -34,15 +41,13 @@ def _batch_principal(service, reference, resource_group):
     operations = service.clients.batch.batch_account
     account = rest_dict(service.read("read Batch account", name, operations.get, resource_group, name))
     if account is None:
-        return _not_yet(
-            service,
+        return service.not_yet(
             "batch_account",
             f"Batch account '{name}' does not exist in resource group '{resource_group}'",
         )
     identity = account.get("identity") or {}
     if identity.get("type") != "SystemAssigned":
-        return _not_yet(
-            service,
+        return service.not_yet(
             "batch_account",
             "Batch account '{}' has no system-assigned identity (identity type {}); set identity_type: "
             "SystemAssigned with azure_cmk.batch.batch_account_cmk, or grant its user-assigned identity "
@@ -54,14 +59,16 @@ def _batch_principal(service, reference, resource_group):
 def resolve_principal(service, params):
     """(object id, or None when check mode cannot know it yet; a label naming the principal for messages)."""
     group = params.get("principal_resource_group") or params["resource_group"]
+    if params.get("caller"):
+        object_id = caller_object_id(service)
+        return object_id, f"the caller (principal {object_id})"
     if params.get("object_id"):
         return params["object_id"], "principal " + params["object_id"]
     if params.get("identity"):
         found = find_identity(service, params["identity"], group, "identity")
         label = "identity " + params["identity"]
         if found is None:
-            return _not_yet(
-                service,
+            return service.not_yet(
                 "identity",
                 "user-assigned identity '{}' does not exist in resource group '{}'".format(params["identity"], group),
             ), label

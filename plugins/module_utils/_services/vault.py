@@ -62,6 +62,26 @@ def normalize(body):
     }
 
 
+def vault_or_prediction(service, name, resource_group, rbac=False):
+    """The vault, or - in check mode, when an earlier task would create it - what it would be (``unknown``)."""
+    vault = get_vault(service, resource_group, name)
+    if vault is not None:
+        return vault
+    service.not_yet("vault_name", f"vault '{name}' does not exist in resource group '{resource_group}'")
+    vault_id = _resource_id.build(service.clients.subscription_id, resource_group, "Microsoft.KeyVault", "vaults", name)
+    return {
+        "id": vault_id,
+        "name": name,
+        "tenant_id": None,
+        "vault_uri": f"https://{name.lower()}.{service.module.cloud.vault_suffix}/",
+        "enable_rbac_authorization": rbac,
+        "enable_soft_delete": True,
+        "enable_purge_protection": True,
+        "access_policies": [],
+        "unknown": True,
+    }
+
+
 def cmk_problems(vault):
     """Why this vault cannot hold a Batch customer-managed key (empty when it can)."""
     return vault_problems(vault["name"], vault["enable_soft_delete"], vault["enable_purge_protection"])

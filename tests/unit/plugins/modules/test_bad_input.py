@@ -220,13 +220,13 @@ CASES = [
         "policy-two-principals",
         keyvault_access_policy.main,
         {"vault_name": "kv-good", "resource_group": RG, "object_id": AUTOMATION, "identity": "id-good"},
-        "parameters are mutually exclusive: object_id|identity|batch_account",
+        "parameters are mutually exclusive: caller|object_id|identity|batch_account",
     ),
     (
         "policy-no-principal",
         keyvault_access_policy.main,
         {"vault_name": "kv-good", "resource_group": RG},
-        "one of the following is required: object_id, identity, batch_account",
+        "one of the following is required: caller, object_id, identity, batch_account",
     ),
     (
         "policy-unknown-role",
@@ -399,7 +399,7 @@ PREPARE = {"account-wrong-tenant": _tenant_moved}
 
 def test_there_are_at_least_thirty_cases():
     assert len(CASES) >= 30
-    assert len({name for name, *_ in CASES}) == len(CASES)
+    assert len({case[0] for case in CASES}) == len(CASES)
 
 
 @pytest.mark.parametrize(("main", "args", "message"), [case[1:] for case in CASES], ids=[case[0] for case in CASES])

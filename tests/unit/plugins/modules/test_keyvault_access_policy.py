@@ -133,3 +133,27 @@ def test_rbac_absent_removes_the_assignment(run_module, emulator):
     run_module(keyvault_access_policy.main, args)
     assert run_module(keyvault_access_policy.main, dict(args, state="absent"))["changed"]
     assert not run_module(keyvault_access_policy.main, dict(args, state="absent"))["changed"]
+
+
+def test_caller_grants_the_principal_running_the_module(run_module, emulator):
+    vault = _vault(run_module)
+    result = run_module(
+        keyvault_access_policy.main,
+        {"vault_name": "kv-access", "resource_group": "rg-cmk", "caller": True, "key_permissions": ["get", "create"]},
+    )
+    assert result["access"]["principal_id"] == AUTOMATION
+    assert _entries(emulator, vault["id"])[AUTOMATION] == {"keys": ["create", "get"]}
+
+
+def test_vault_created_earlier_in_the_same_check_run(run_module, emulator):
+    check = run_module(
+        keyvault_access_policy.main,
+        {"vault_name": "kv-later", "resource_group": "rg-cmk", "caller": True},
+        check=True,
+        diff=True,
+    )
+    assert check["changed"] and any("vault 'kv-later' does not exist" in w for w in check["warnings"])
+    real = run_module(
+        keyvault_access_policy.main, {"vault_name": "kv-later", "resource_group": "rg-cmk", "caller": True}
+    )
+    assert real["failed"] and real["msg"] == "vault_name: vault 'kv-later' does not exist in resource group 'rg-cmk'"
