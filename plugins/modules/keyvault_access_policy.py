@@ -131,7 +131,7 @@ access:
       description: Tenant of the vault and the access-policy entry.
       type: str
     key_permissions:
-      description: Access-policy vaults. The principal's key permissions, lower-cased and sorted.
+      description: Access-policy vaults. The principal's key permissions, in Azure's spelling, sorted.
       type: list
       elements: str
     role:

@@ -71,7 +71,7 @@ class Emulator:
         from .services.control import ControlService
         from .services.imds.handlers import ImdsService
 
-        self.ca_dir = Path(ca_dir) if ca_dir else Path(tempfile.mkdtemp(prefix="azure-emulator-"))
+        self.ca_dir = Path(ca_dir).resolve() if ca_dir else Path(tempfile.mkdtemp(prefix="azure-emulator-"))
         self.ca = CertificateAuthority(self.ca_dir)
         self.tokens = Tokens(self.ca_dir)
         self.seed = load_seed(Path(seed_file) if seed_file else None)

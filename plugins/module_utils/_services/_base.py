@@ -38,11 +38,11 @@ class Service:
         except CmkNotFound:
             return None
 
-    def not_yet(self, option, message, problems=None):
+    def not_yet(self, option, message, problems=None, check_message=None):
         """Something an earlier task of the same run creates: in check mode, warn and go on (None);
         otherwise fail naming the option (or add the problem to ``problems``)."""
         if self.module.check_mode:
-            self.module.warn(message + " (check mode: assuming an earlier task creates it)")
+            self.module.warn((check_message or message) + " (check mode: assuming an earlier task creates it)")
             return None
         text = f"{option}: {message}"
         if problems is None:

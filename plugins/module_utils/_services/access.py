@@ -37,7 +37,7 @@ ASSIGNMENT_NAMESPACE = uuid.UUID("6d1f5c0e-8b54-4f5e-9a63-2c2b7c7f3a11")
 
 def spelled(permissions):
     """Permission names in Azure's spelling (wrapKey, not wrapkey)."""
-    return [SPELLING[p] for p in canonical_set(permissions)]
+    return [SPELLING.get(p, p) for p in canonical_set(permissions)]
 
 
 class AccessService(Service):
@@ -101,7 +101,7 @@ class AccessService(Service):
         entry = self._entry(object_id)
         if entry is None or not entry["key_permissions"]:
             return None
-        return self._result(object_id, key_permissions=canonical_set(entry["key_permissions"]))
+        return self._result(object_id, key_permissions=spelled(entry["key_permissions"]))
 
     def _entry(self, object_id):
         for policy in self.vault["access_policies"]:
@@ -153,7 +153,7 @@ class AccessService(Service):
         if self.vault["enable_rbac_authorization"]:
             return self._result(object_id, role=self._role_definition()["name"], scope=self.scope)
         return self._result(
-            object_id, key_permissions=canonical_set(self.params.get("key_permissions") or DEFAULT_PERMISSIONS)
+            object_id, key_permissions=spelled(self.params.get("key_permissions") or DEFAULT_PERMISSIONS)
         )
 
     def check(self, current, desired):
@@ -167,7 +167,7 @@ class AccessService(Service):
     def create(self, desired):
         if self.vault["enable_rbac_authorization"]:
             return self._assign(desired["principal_id"])
-        return self._policy("add", desired["principal_id"], {"keys": spelled(desired["key_permissions"])})
+        return self._policy("add", desired["principal_id"], {"keys": desired["key_permissions"]})
 
     def update(self, current, desired):
         entry = self._entry(current["principal_id"])
@@ -176,7 +176,7 @@ class AccessService(Service):
             for rest, name in (("secrets", "secret_permissions"), ("certificates", "certificate_permissions"))
             if entry[name]
         }
-        permissions["keys"] = spelled(desired["key_permissions"])
+        permissions["keys"] = desired["key_permissions"]
         return self._policy("replace", current["principal_id"], permissions)
 
     def delete(self, current):

@@ -220,17 +220,20 @@ class BatchAccountService(Service):
         if desired["identity_type"] == "SystemAssigned":
             if desired["key_source"] == KEY_VAULT and (current is None or current["identity_type"] != "SystemAssigned"):
                 # In check mode an earlier task of the same run may be the first of the two steps.
-                self.not_yet("key_source", TWO_PHASE.format(name=self.params["name"]), problems)
+                name = self.params["name"]
+                early = f"Batch account '{name}' has no system-assigned identity yet to grant the key to"
+                self.not_yet("key_source", TWO_PHASE.format(name=name), problems, check_message=early)
             return (
                 (current or {}).get("principal_id")
                 if (current or {}).get("identity_type") == "SystemAssigned"
                 else None
             )
         if desired["key_source"] == KEY_VAULT:
-            problems.append(
-                "identity_type: key_source Microsoft.KeyVault needs a managed identity; set identity_type "
-                "SystemAssigned or UserAssigned"
-            )
+            message = "key_source Microsoft.KeyVault needs a managed identity; set SystemAssigned or UserAssigned"
+            if current is None and not self.params.get("identity_type"):
+                self.not_yet("identity_type", message, problems)  # an earlier task may create the account
+            else:
+                problems.append("identity_type: " + message)
         return None
 
     def _key_problems(self, current, desired, principal):

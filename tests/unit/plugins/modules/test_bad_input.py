@@ -344,7 +344,7 @@ CASES = [
         "account-cmk-without-identity",
         batch_account_cmk.main,
         dict(name="plainacct", resource_group=RG, key_source="Microsoft.KeyVault", key_identifier=KV + "cmk"),
-        "identity_type: key_source Microsoft.KeyVault needs a managed identity",
+        "identity_type: key_source Microsoft.KeyVault needs a managed identity; set SystemAssigned",
     ),
     (
         "account-system-assigned-one-step",

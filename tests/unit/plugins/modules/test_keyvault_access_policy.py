@@ -31,7 +31,7 @@ def test_four_steps_on_an_access_policy_vault(run_module, emulator):
     vault = _vault(run_module)
     args = {"vault_name": "kv-access", "resource_group": "rg-cmk", "object_id": OTHER}
     results = four_steps(run_module, emulator, keyvault_access_policy.main, args)
-    assert results[0]["diff"]["after"] == {"key_permissions": ["get", "unwrapkey", "wrapkey"]}
+    assert results[0]["diff"]["after"] == {"key_permissions": ["get", "unwrapKey", "wrapKey"]}
     assert _entries(emulator, vault["id"])[OTHER] == {"keys": ["get", "unwrapKey", "wrapKey"]}
 
 
