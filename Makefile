@@ -53,7 +53,7 @@ emulator-tests: venv link
 	NETWORK_GUARD=1 $(BIN)/pytest -q emulator/tests
 
 integration: venv link
-	NETWORK_GUARD=1 $(BIN)/pytest -q tests/integration
+	NETWORK_GUARD=1 $(BIN)/pytest -q -n 2 tests/integration
 
 build-install: venv link
 	NETWORK_GUARD=1 $(BIN)/pytest -q tests/build
