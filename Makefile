@@ -13,7 +13,7 @@ export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/build/ansible-tmp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv link lint sanity unit emulator-tests integration build-install test demo clean
+.PHONY: help venv link lint sanity unit emulator-tests integration build-install test demo benchmark clean
 
 help:
 	@echo "make demo   - set up, start the emulator, run the system-assigned CMK playbook (check, apply, re-run)"
@@ -67,3 +67,6 @@ demo: venv link
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .ruff_cache
+
+benchmark: venv link
+	$(BIN)/python scripts/benchmark.py

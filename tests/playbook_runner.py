@@ -18,9 +18,8 @@ class PlaybookRun:
     def __init__(self, done: subprocess.CompletedProcess[str]) -> None:
         self.rc, self.output = done.returncode, done.stdout + done.stderr
         found = RECAP.search(done.stdout)
-        self.ok, self.changed, _, self.failed, self.skipped = (
-            (int(found.group(i)) for i in range(2, 7)) if found else (0,) * 5
-        )
+        counts = [int(found.group(i)) for i in range(2, 7)] if found else [0] * 5
+        self.ok, self.changed, self.unreachable, self.failed, self.skipped = counts
 
     def __repr__(self) -> str:
         return f"PlaybookRun(rc={self.rc}, changed={self.changed}, failed={self.failed})\n{self.output[-3000:]}"
@@ -49,5 +48,5 @@ def run_playbook(path: Path, env: dict[str, str], *args: str, extra_vars: dict[s
     command = [str(Path(sys.executable).parent / "ansible-playbook"), str(path), *args]
     if extra_vars:
         command += ["-e", json.dumps(extra_vars)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=REPO)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, cwd=REPO, check=False)
     return PlaybookRun(done)
