@@ -15,11 +15,14 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import pars
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import PLATFORM
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import account_tenant
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import normalize
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import with_key_access
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import find_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
 
-KEY_VAULT = "Microsoft.KeyVault"
-PLATFORM = "Microsoft.Batch"
 TWO_PHASE = (
     "a system-assigned identity does not exist before the account does, so it cannot have been granted "
     "the key yet. Use two steps: run once with identity_type: SystemAssigned and key_source: Microsoft.Batch, grant "
@@ -27,58 +30,6 @@ TWO_PHASE = (
     "batch_account: {name}), then run again with key_source: Microsoft.KeyVault. Or use a user-assigned identity, "
     "which can be granted before the account exists."
 )
-
-
-def normalize(body):
-    if body is None:
-        return None
-    identity = body.get("identity") or {}
-    assigned = list((identity.get("userAssignedIdentities") or {}).items())
-    props = body.get("properties") or {}
-    encryption = props.get("encryption") or {}
-    return {
-        "id": body["id"],
-        "name": body["name"],
-        "resource_group": _resource_id.parse(body["id"])["resource_group"],
-        "location": body.get("location"),
-        "tags": body.get("tags") or {},
-        "identity_type": identity.get("type") or "None",
-        "user_assigned_identity": assigned[0][0] if assigned else None,
-        "principal_id": identity.get("principalId") or (assigned[0][1].get("principalId") if assigned else None),
-        "tenant_id": identity.get("tenantId"),
-        "key_source": encryption.get("keySource") or PLATFORM,
-        "key_identifier": (encryption.get("keyVaultProperties") or {}).get("keyIdentifier"),
-        "pool_allocation_mode": props.get("poolAllocationMode"),
-        "auto_storage_account": (props.get("autoStorage") or {}).get("storageAccountId"),
-        "public_network_access": props.get("publicNetworkAccess") or "Enabled",
-        "provisioning_state": props.get("provisioningState"),
-        "account_endpoint": props.get("accountEndpoint"),
-    }
-
-
-def account_tenant(service):
-    if "_tenant" not in service.__dict__:
-        service._tenant = service.call(
-            "read subscription", service.clients.subscription_id, service.clients.subscription
-        )["tenantId"]
-    return service._tenant
-
-
-def with_key_access(service, account, expiry_days=None):
-    """Add ``key_access`` (findings), ``unavailable`` and ``unavailable_reason`` to a normalized account."""
-    account["key_access"] = []
-    if account["key_source"] == KEY_VAULT and account["key_identifier"]:
-        principal = account["principal_id"] if account["identity_type"] != "None" else None
-        vault_group = service.params.get("key_vault_resource_group")
-        account["key_access"] = cmk.key_access_findings(
-            service, principal, account["key_identifier"], account_tenant(service), expiry_days, vault_group
-        )
-    lost = [f for f in account["key_access"] if f["code"] in cmk.ACCESS_LOST]
-    account["unavailable"] = bool(lost) or account["provisioning_state"] == "Invalid"
-    account["unavailable_reason"] = "; ".join(f["message"] for f in lost) or (
-        "Azure reports the account as Invalid" if account["unavailable"] else None
-    )
-    return account
 
 
 def identity_body(desired):

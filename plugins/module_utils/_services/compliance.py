@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import Counter
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import BatchAccountService
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import normalize
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import with_key_access
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import normalize
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import with_key_access
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import finding
 
 

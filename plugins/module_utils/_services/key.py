@@ -8,7 +8,6 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from datetime import timezone
 
@@ -22,47 +21,16 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_name_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import POLICY_FIELDS
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import normalize_policy
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import policy_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import sdk_policy
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import cmk_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import vault_or_prediction
 
 KEY_OPS = ["decrypt", "encrypt", "export", "import", "sign", "unwrapKey", "verify", "wrapKey"]
 OPS_SPELLING = {op.lower(): op for op in KEY_OPS}
-POLICY_FIELDS = ("expires_in", "rotate_after_create", "rotate_before_expiry", "notify_before_expiry")
-_DURATION = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 DEFAULT_OPS = ["unwrapKey", "wrapKey"]
-
-
-def duration_days(text, option):
-    """Days in an ISO 8601 duration (years as 365 days, months as 30), as Key Vault counts them."""
-    found = _DURATION.match(text or "")
-    if not found or text in ("P", "PT"):
-        raise CmkValidationError(f"{option}: '{text}' is not an ISO 8601 duration such as P90D or P1Y")
-    years, months, weeks, days, hours, minutes, seconds = (int(v or 0) for v in found.groups())
-    return years * 365 + months * 30 + weeks * 7 + days + (hours * 3600 + minutes * 60 + seconds) / 86400.0
-
-
-def policy_problems(policy):
-    """The rotation-policy limits Key Vault enforces (7 days, 28 days), checked before any write."""
-    if not policy:
-        return []
-    problems = []
-    expires = policy.get("expires_in")
-    days = {name: duration_days(policy[name], "rotation_policy." + name) for name in POLICY_FIELDS if policy.get(name)}
-    if policy.get("rotate_after_create") and policy.get("rotate_before_expiry"):
-        problems.append("rotation_policy: give rotate_after_create or rotate_before_expiry, not both")
-    if expires and days["expires_in"] < 28:
-        problems.append(f"rotation_policy.expires_in: {expires} is shorter than the 28 days Key Vault allows")
-    for name in ("rotate_after_create", "rotate_before_expiry", "notify_before_expiry"):
-        if name in days and days[name] < 7:
-            problems.append(f"rotation_policy.{name}: {policy[name]} is shorter than the 7 days Key Vault allows")
-        if name in days and expires and days[name] > days["expires_in"] - 7:
-            problems.append(
-                f"rotation_policy.{name}: {policy[name]} must be at least 7 days shorter than expires_in {expires}"
-            )
-    for name in ("rotate_before_expiry", "notify_before_expiry"):
-        if policy.get(name) and not expires:
-            problems.append(f"rotation_policy.{name}: needs rotation_policy.expires_in")
-    return problems
 
 
 def spelled_ops(ops):
@@ -88,21 +56,6 @@ def parse_time(text, option):
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment
-
-
-def normalize_policy(policy):
-    if policy is None:
-        return None
-    result = dict.fromkeys(POLICY_FIELDS)
-    result["expires_in"] = policy.expires_in
-    for action in policy.lifetime_actions or []:
-        kind = str(getattr(action.action, "value", action.action)).lower()
-        if kind == "rotate":
-            result["rotate_after_create"] = action.time_after_create
-            result["rotate_before_expiry"] = action.time_before_expiry
-        elif kind == "notify":
-            result["notify_before_expiry"] = action.time_before_expiry
-    return result
 
 
 def normalize(key, policy):
@@ -283,20 +236,9 @@ class KeyService(Service):
             )
 
     def _put_policy(self, policy):
-        from azure.keyvault.keys import KeyRotationLifetimeAction
         from azure.keyvault.keys import KeyRotationPolicy
 
-        actions = []
-        if policy.get("rotate_after_create") or policy.get("rotate_before_expiry"):
-            actions.append(
-                KeyRotationLifetimeAction(
-                    "Rotate",
-                    time_after_create=policy.get("rotate_after_create"),
-                    time_before_expiry=policy.get("rotate_before_expiry"),
-                )
-            )
-        if policy.get("notify_before_expiry"):
-            actions.append(KeyRotationLifetimeAction("Notify", time_before_expiry=policy["notify_before_expiry"]))
+        actions, expires_in = sdk_policy(policy)
         self.call(
             "set rotation policy of",
             self.header(None),
@@ -304,7 +246,7 @@ class KeyService(Service):
             self.params["name"],
             KeyRotationPolicy(),
             lifetime_actions=actions,
-            expires_in=policy.get("expires_in"),
+            expires_in=expires_in,
         )
 
     def _new_version(self, desired, previous, rotate_in_place):
