@@ -27,9 +27,13 @@ def playbook(emulator: Any) -> Callable[..., PlaybookRun]:
     if not link.exists():
         link.parent.mkdir(parents=True, exist_ok=True)
         link.symlink_to(REPO)
-    env = playbook_environment(emulator.ready_info(), COLLECTIONS)
 
-    def run(name: str, *args: str, **extra_vars: Any) -> PlaybookRun:
+    def run(
+        name: str, *args: str, _env: dict[str, str] | None = None, _drop_credentials: bool = False, **extra_vars: Any
+    ) -> PlaybookRun:
+        """``_env`` adds variables; ``_drop_credentials`` leaves AZURE_* out (another auth source is tested)."""
+        env = playbook_environment(emulator.ready_info(), COLLECTIONS, credentials=not _drop_credentials)
+        env.update(_env or {})
         path = Path(name) if name.startswith("/") else REPO / name
         return run_playbook(path, env, *args, extra_vars=extra_vars or None)
 
