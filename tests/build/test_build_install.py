@@ -3,6 +3,7 @@ from the installed tarball against the emulator."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tarfile
@@ -41,7 +42,10 @@ def test_the_tarball_holds_the_collection_and_nothing_else(tarball):
 
 def test_a_playbook_runs_from_the_installed_tarball(tarball, tmp_path, emulator):
     installed = tmp_path / "collections"
-    subprocess.run([str(GALAXY), "collection", "install", str(tarball), "-p", str(installed)], check=True, capture_output=True, text=True)
+    # --force: the checkout itself may be on ANSIBLE_COLLECTIONS_PATH (make test links it), which
+    # ansible-galaxy would otherwise take for "already installed".
+    install = [str(GALAXY), "collection", "install", "--force", str(tarball), "-p", str(installed)]
+    subprocess.run(install, check=True, capture_output=True, text=True, env={**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(installed)})
     assert (installed / "ansible_collections" / "azure_cmk" / "batch" / "plugins" / "modules" / "keyvault.py").exists()
     env = playbook_environment(emulator.ready_info(), installed)
     run = run_playbook(REPO / "tests" / "integration" / "playbooks" / "identity_with_explicit_auth.yml", env, extra_vars={"azure_cmk_auth": {}})
