@@ -22,6 +22,13 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 
 
+# Shared by every module that manages tags; documented by the azure_cmk.batch.tags doc fragment.
+TAGS_ARGSPEC = dict(
+    tags=dict(type="dict"),
+    purge_tags=dict(type="bool", default=False),
+)
+
+
 class AzureCmkModule:
     """Composes AnsibleModule; building it runs nothing against Azure (clients come on first use)."""
 

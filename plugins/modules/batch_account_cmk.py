@@ -70,13 +70,6 @@ options:
     description: Whether the account is reachable from public networks.
     type: str
     choices: [Enabled, Disabled]
-  tags:
-    description: Tags to set. Existing tags not listed are kept unless O(purge_tags=true).
-    type: dict
-  purge_tags:
-    description: Remove tags not listed in O(tags).
-    type: bool
-    default: false
   wait:
     description: Wait for a creation or deletion to finish.
     type: bool
@@ -92,6 +85,7 @@ options:
     choices: [present, absent]
 extends_documentation_fragment:
   - azure_cmk.batch.azure_auth
+  - azure_cmk.batch.tags
   - azure_cmk.batch.attributes
   - azure_cmk.batch.attributes.action_group
 seealso:
@@ -223,6 +217,7 @@ batch_account:
 """
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
+from ansible_collections.azure_cmk.batch.plugins.module_utils._module import TAGS_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import BatchAccountService
 
@@ -239,8 +234,7 @@ ARGUMENT_SPEC = dict(
     pool_allocation_mode=dict(type="str", choices=["BatchService"]),
     auto_storage_account=dict(type="str"),
     public_network_access=dict(type="str", choices=["Enabled", "Disabled"]),
-    tags=dict(type="dict"),
-    purge_tags=dict(type="bool", default=False),
+    **TAGS_ARGSPEC,
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=900),
     state=dict(type="str", default="present", choices=["present", "absent"]),

@@ -57,13 +57,6 @@ options:
     description: When a soft-deleted vault of this name exists in the subscription, recover it (with its keys) instead of failing.
     type: bool
     default: true
-  tags:
-    description: Tags to set. Existing tags not listed are kept unless O(purge_tags=true).
-    type: dict
-  purge_tags:
-    description: Remove tags not listed in O(tags). Defaults to V(false) because Azure Policy often adds tags.
-    type: bool
-    default: false
   wait_timeout:
     description: Seconds to wait for a vault creation or recovery to finish.
     type: int
@@ -77,6 +70,7 @@ options:
     choices: [present, absent]
 extends_documentation_fragment:
   - azure_cmk.batch.azure_auth
+  - azure_cmk.batch.tags
   - azure_cmk.batch.attributes
   - azure_cmk.batch.attributes.action_group
 seealso:
@@ -164,6 +158,7 @@ vault:
 """
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
+from ansible_collections.azure_cmk.batch.plugins.module_utils._module import TAGS_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import VaultService
 
@@ -178,8 +173,7 @@ ARGUMENT_SPEC = dict(
     enable_purge_protection=dict(type="bool"),
     public_network_access=dict(type="str", choices=["Enabled", "Disabled"]),
     recover=dict(type="bool", default=True),
-    tags=dict(type="dict"),
-    purge_tags=dict(type="bool", default=False),
+    **TAGS_ARGSPEC,
     wait_timeout=dict(type="int", default=300),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )

@@ -56,13 +56,6 @@ options:
   expires:
     description: ISO 8601 date-time at which the key expires.
     type: str
-  tags:
-    description: Tags of the current version. Tags not listed are kept unless O(purge_tags=true).
-    type: dict
-  purge_tags:
-    description: Remove tags not listed in O(tags).
-    type: bool
-    default: false
   rotation_policy:
     description:
       - The key's rotation policy (ISO 8601 durations). With a versionless key id on the Batch account,
@@ -106,6 +99,7 @@ options:
     choices: [present, absent]
 extends_documentation_fragment:
   - azure_cmk.batch.azure_auth
+  - azure_cmk.batch.tags
   - azure_cmk.batch.attributes
   - azure_cmk.batch.attributes.action_group
 seealso:
@@ -199,6 +193,7 @@ key:
 """
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
+from ansible_collections.azure_cmk.batch.plugins.module_utils._module import TAGS_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import KeyService
 
@@ -212,8 +207,7 @@ ARGUMENT_SPEC = dict(
     enabled=dict(type="bool"),
     not_before=dict(type="str"),
     expires=dict(type="str"),
-    tags=dict(type="dict"),
-    purge_tags=dict(type="bool", default=False),
+    **TAGS_ARGSPEC,
     rotation_policy=dict(
         type="dict",
         options=dict(

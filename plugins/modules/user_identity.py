@@ -26,14 +26,6 @@ options:
       - Azure region. Defaults to the resource group's region when the identity is created.
       - An identity's region cannot change; a different value fails.
     type: str
-  tags:
-    description: Tags to set. Existing tags not listed are kept unless O(purge_tags=true).
-    type: dict
-  purge_tags:
-    description:
-      - Remove tags not listed in O(tags). Defaults to V(false) because Azure Policy often adds tags of its own.
-    type: bool
-    default: false
   state:
     description: Whether the identity should exist. Deleting it removes its principal; grants to it stop working.
     type: str
@@ -41,6 +33,7 @@ options:
     choices: [present, absent]
 extends_documentation_fragment:
   - azure_cmk.batch.azure_auth
+  - azure_cmk.batch.tags
   - azure_cmk.batch.attributes
   - azure_cmk.batch.attributes.action_group
 seealso:
@@ -112,6 +105,7 @@ identity:
 """
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
+from ansible_collections.azure_cmk.batch.plugins.module_utils._module import TAGS_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import IdentityService
 
@@ -119,8 +113,7 @@ ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
     resource_group=dict(type="str", required=True),
     location=dict(type="str"),
-    tags=dict(type="dict"),
-    purge_tags=dict(type="bool", default=False),
+    **TAGS_ARGSPEC,
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 

@@ -96,11 +96,12 @@ def find_vault(service, name, resource_group=None):
     """A vault by name: in ``resource_group`` if given, else anywhere in the subscription; None if not found."""
     if resource_group:
         return get_vault(service, resource_group, name)
-    operations = service.clients.keyvault.vaults
-    for body in service.call("list key vaults", "the subscription", list, operations.list_by_subscription()):
-        if body.name.lower() == name.lower():
-            return normalize(rest_dict(body))
-    return None
+    # One listing per module run: a report over many accounts asks for the same vaults again and again.
+    if "_vaults_by_name" not in service.__dict__:
+        operations = service.clients.keyvault.vaults
+        listed = service.call("list key vaults", "the subscription", list, operations.list_by_subscription())
+        service._vaults_by_name = {body.name.lower(): normalize(rest_dict(body)) for body in listed}
+    return service._vaults_by_name.get(name.lower())
 
 
 class VaultService(Service):

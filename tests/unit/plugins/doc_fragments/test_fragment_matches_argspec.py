@@ -34,3 +34,13 @@ def test_every_environment_variable_is_documented():
     for option, variable in ENV_MAPPING.items():
         assert f"E({variable})" in " ".join(DOC[option]["description"]), option
     assert "E(ANSIBLE_AZURE_AUTH_SOURCE)" in " ".join(DOC["auth_source"]["description"])
+
+
+def test_tags_fragment_matches_its_argspec():
+    from ansible_collections.azure_cmk.batch.plugins.doc_fragments.tags import ModuleDocFragment as Tags
+    from ansible_collections.azure_cmk.batch.plugins.module_utils._module import TAGS_ARGSPEC
+
+    doc = yaml.safe_load(Tags.DOCUMENTATION)["options"]
+    assert sorted(doc) == sorted(TAGS_ARGSPEC)
+    for name, spec in TAGS_ARGSPEC.items():
+        assert (doc[name]["type"], doc[name].get("default")) == (spec["type"], spec.get("default"))
