@@ -21,7 +21,6 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 
-
 # Shared by every module that manages tags; documented by the azure_cmk.batch.tags doc fragment.
 TAGS_ARGSPEC = dict(
     tags=dict(type="dict"),
