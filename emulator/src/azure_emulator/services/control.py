@@ -13,7 +13,7 @@ from ..http import Response
 from ..router import Route
 from ..router import Service
 from ..seed import apply_seed
-from . import keyvault_data
+from .keyvault_data.models import plant_key
 
 if TYPE_CHECKING:
     from .. import Emulator
@@ -79,7 +79,7 @@ def seed(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     try:
         apply_seed(emu.store, spec)
         for key in spec.get("keys", []):
-            keyvault_data.models.plant_key(emu, key)
+            plant_key(emu, key)
     except (KeyError, TypeError, ValueError) as exc:
         raise ArmError(400, "InvalidSeed", f"The seed is not valid: {exc!r}") from exc
     return Response.json(200, {"status": "seeded"})
