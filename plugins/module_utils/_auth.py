@@ -187,13 +187,15 @@ def resolve(params, environ=None, path=None):
     # An explicit subscription_id always wins; the environment fills it in for any source.
     subscription = params.get("subscription_id") or config.subscription_id or environ.get("AZURE_SUBSCRIPTION_ID")
     config.fields["subscription_id"] = subscription
-    for name in ("cloud_environment", "adfs_authority_url", "disable_instance_discovery"):
-        if not config.fields.get(name):
-            config.fields[name] = environ.get(ENV_MAPPING[name]) if name != "cloud_environment" else None
-    if params.get("cloud_environment") not in (None, "AzureCloud") or not config.fields.get("cloud_environment"):
-        config.fields["cloud_environment"] = params.get("cloud_environment") or "AzureCloud"
-    if params.get("disable_instance_discovery"):
-        config.fields["disable_instance_discovery"] = True
+    # The cloud: an explicit option (its default, AzureCloud, cannot be told from "not given"), else the
+    # source's own (a profile's, AZURE_CLOUD_ENVIRONMENT), else the public cloud.
+    explicit = params.get("cloud_environment")
+    source_cloud = config.fields.get("cloud_environment") or environ.get(ENV_MAPPING["cloud_environment"])
+    config.fields["cloud_environment"] = (
+        explicit if explicit not in (None, "AzureCloud") else source_cloud or "AzureCloud"
+    )
+    for name in ("adfs_authority_url", "disable_instance_discovery"):
+        config.fields[name] = params.get(name) or config.fields.get(name) or environ.get(ENV_MAPPING[name])
     return config
 
 
