@@ -88,6 +88,13 @@ def resource_group(emu: Emulator, sub_id: str, name: str) -> dict[str, Any]:
     return group
 
 
+def list_scope(emu: Emulator, params: dict[str, str]) -> str:
+    """The scope a list call covers: its resource group (``rg`` in the route) or else its subscription."""
+    if "rg" in params:
+        return resource_group(emu, params["sub"], params["rg"])["id"]
+    return f"/subscriptions/{subscription(emu, params['sub'])['id']}"
+
+
 def not_found(rtype: str, name: str, group: str) -> ArmError:
     return ArmError(
         404,

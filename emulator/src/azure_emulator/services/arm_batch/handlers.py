@@ -211,12 +211,7 @@ def delete_result(emu: Emulator, request: Request, params: dict[str, str]) -> Re
 
 def list_accounts(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     common.require_api_version(request, RTYPE)
-    if "rg" in params:
-        common.resource_group(emu, params["sub"], params["rg"])
-        scope = f"/subscriptions/{params['sub']}/resourceGroups/{params['rg']}"
-    else:
-        common.subscription(emu, params["sub"])
-        scope = f"/subscriptions/{params['sub']}"
+    scope = common.list_scope(emu, params)
     accounts = list(emu.store.resources(scope, RTYPE))
     tenant = _tenant(emu, params["sub"])
     for account in accounts:

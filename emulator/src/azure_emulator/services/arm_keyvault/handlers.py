@@ -127,12 +127,7 @@ def update_access_policy(emu: Emulator, request: Request, params: dict[str, str]
 
 def list_vaults(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     common.require_api_version(request, RTYPE)
-    if "rg" in params:
-        common.resource_group(emu, params["sub"], params["rg"])
-        scope = f"/subscriptions/{params['sub']}/resourceGroups/{params['rg']}"
-    else:
-        common.subscription(emu, params["sub"])
-        scope = f"/subscriptions/{params['sub']}"
+    scope = common.list_scope(emu, params)
     return Response.json(200, common.list_body(list(emu.store.resources(scope, RTYPE))))
 
 
