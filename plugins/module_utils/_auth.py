@@ -86,10 +86,6 @@ class AuthConfig:
     def subscription_id(self):
         return self.fields.get("subscription_id")
 
-    def describe(self):
-        """For messages: never a secret."""
-        return f"{self.kind} credentials from {self.source}"
-
 
 def _kind(fields, origin):
     if fields.get("client_id") and fields.get("secret"):

@@ -13,6 +13,7 @@ import re
 import time
 from collections import namedtuple
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import vault_url
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 
 RSA_KEY_TYPES = ("RSA", "RSA-HSM")
@@ -20,7 +21,6 @@ RSA_KEY_SIZES = (2048, 3072, 4096)
 REQUIRED_KEY_OPS = ("wrapKey", "unwrapKey")
 REQUIRED_KEY_PERMISSIONS = ("get", "wrapKey", "unwrapKey")
 ENCRYPTION_ROLE_NAME = "Key Vault Crypto Service Encryption User"
-ENCRYPTION_ROLE_ID = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
 # Data actions the encryption role grants; a principal holding them all (by any role) can serve as CMK identity.
 REQUIRED_DATA_ACTIONS = (
     "Microsoft.KeyVault/vaults/keys/read",
@@ -120,7 +120,7 @@ def parse_key_identifier(value, cloud, option="key_identifier"):
         )
     )
     vault = found.group("vault").lower()
-    return KeyId(f"https://{vault}.{cloud.vault_suffix}", vault, found.group("name"), version)
+    return KeyId(vault_url(cloud, vault), vault, found.group("name"), version)
 
 
 def name_problems(option, value, pattern, rule):

@@ -7,6 +7,7 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import translate
@@ -63,6 +64,17 @@ class Service:
         predicted = dict(current or {})
         predicted.update(desired)
         return predicted
+
+
+def tracked_fields(body):
+    """What every tracked Azure resource returns the same way: id, name, resource group, location, tags."""
+    return {
+        "id": body["id"],
+        "name": body["name"],
+        "resource_group": _resource_id.parse(body["id"])["resource_group"],
+        "location": body.get("location"),
+        "tags": body.get("tags") or {},
+    }
 
 
 def merge_tags(current, wanted, purge):

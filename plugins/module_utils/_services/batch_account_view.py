@@ -7,8 +7,8 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
-from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import cmk
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import tracked_fields
 
 KEY_VAULT = "Microsoft.KeyVault"
 PLATFORM = "Microsoft.Batch"
@@ -22,11 +22,7 @@ def normalize(body):
     props = body.get("properties") or {}
     encryption = props.get("encryption") or {}
     return {
-        "id": body["id"],
-        "name": body["name"],
-        "resource_group": _resource_id.parse(body["id"])["resource_group"],
-        "location": body.get("location"),
-        "tags": body.get("tags") or {},
+        **tracked_fields(body),
         "identity_type": identity.get("type") or "None",
         "user_assigned_identity": assigned[0][0] if assigned else None,
         "principal_id": identity.get("principalId") or (assigned[0][1].get("principalId") if assigned else None),

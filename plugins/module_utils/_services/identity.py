@@ -13,6 +13,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import IDEN
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import name_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import tracked_fields
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
 
 
@@ -21,13 +22,8 @@ def normalize(body):
     if body is None:
         return None
     props = body.get("properties") or {}
-    parsed = _resource_id.parse(body["id"])
     return {
-        "id": body["id"],
-        "name": body["name"],
-        "resource_group": parsed["resource_group"],
-        "location": body.get("location"),
-        "tags": body.get("tags") or {},
+        **tracked_fields(body),
         "principal_id": props.get("principalId"),
         "client_id": props.get("clientId"),
         "tenant_id": props.get("tenantId"),

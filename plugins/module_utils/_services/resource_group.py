@@ -12,7 +12,11 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 
 def group_location(service, name):
     """The location of resource group ``name``, which new resources default to."""
-    group = service.read("read resource group", name, service.clients.resource_group, name)
+    # desired() and check() both ask when creating; read the group once per module run.
+    cache = service.__dict__.setdefault("_groups", {})
+    if name not in cache:
+        cache[name] = service.read("read resource group", name, service.clients.resource_group, name)
+    group = cache[name]
     if group is None:
         raise CmkValidationError(
             f"resource_group: '{name}' does not exist in subscription {service.clients.subscription_id}"

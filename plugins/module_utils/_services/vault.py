@@ -10,10 +10,12 @@ from __future__ import annotations
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
+from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import vault_url
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_name_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import tracked_fields
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
 
 # Managed field -> property name in the REST body.
@@ -44,11 +46,7 @@ def normalize(body):
         return None
     props = body.get("properties") or {}
     return {
-        "id": body["id"],
-        "name": body["name"],
-        "resource_group": _resource_id.parse(body["id"])["resource_group"],
-        "location": body.get("location"),
-        "tags": body.get("tags") or {},
+        **tracked_fields(body),
         "tenant_id": props.get("tenantId"),
         "sku": ((props.get("sku") or {}).get("name") or "").lower() or None,
         "vault_uri": props.get("vaultUri"),
@@ -73,7 +71,7 @@ def vault_or_prediction(service, name, resource_group, rbac=False):
         "id": vault_id,
         "name": name,
         "tenant_id": None,
-        "vault_uri": f"https://{name.lower()}.{service.module.cloud.vault_suffix}/",
+        "vault_uri": vault_url(service.module.cloud, name) + "/",  # Azure's vaultUri ends with a slash
         "enable_rbac_authorization": rbac,
         "enable_soft_delete": True,
         "enable_purge_protection": True,
@@ -257,9 +255,7 @@ class VaultService(Service):
             current or {"id": self._id(), "name": self.params["name"], "resource_group": self.params["resource_group"]}
         )
         predicted.update(desired)
-        predicted.setdefault(
-            "vault_uri", "https://{}.{}/".format(self.params["name"].lower(), self.module.cloud.vault_suffix)
-        )
+        predicted.setdefault("vault_uri", vault_url(self.module.cloud, self.params["name"]) + "/")
         predicted.setdefault("enable_soft_delete", True)
         predicted.setdefault("access_policies", [])
         predicted.setdefault("provisioning_state", None)
