@@ -7,7 +7,8 @@ A service has: ``RESOURCE`` (the result key), ``MANAGED`` (the fields it compare
 ``validate()`` (problems found offline), ``get()`` (the normalized resource or None),
 ``desired(current)`` (the managed fields wanted), ``check(current, desired)`` (problems found with
 reads), ``create/update/delete``, ``predict(current, desired)`` (what check mode shows, with the
-fields only Azure can fill in as None) and ``header(resource)`` (the diff header).
+fields only Azure can fill in as None), ``present(resource)`` (the resource as returned) and
+``header(resource)`` (the diff header).
 
 FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 """
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import compare
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import diff_result
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import require
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import uncertain
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import require
 
 
 def managed_view(resource, fields):
@@ -38,22 +41,56 @@ def converge(module, service):
     if changed and module.check_mode:
         final = service.predict(current, desired)
     elif changed:
+        final = _apply(service, current, desired)
+        # The diff of a real run shows what Azure holds now (a new key version, say), not the prediction.
+        _, before, after = compare(managed_view(current, service.MANAGED), managed_view(final, service.MANAGED))
+    result = {"changed": changed, service.RESOURCE: service.present(final)}
+    if module.diff_mode:
+        result["diff"] = diff_result(before, after, service.header(final or current))
+    return _with_notes(result, service.ctx)
+
+
+def _apply(service, current, desired):
+    """Create or update, then re-read. A write whose answer was lost (or throttled, or failed on the
+    server's side) may still have happened: the re-read decides, and the write is never repeated blindly."""
+    try:
         if current is None:
             service.create(desired)
         else:
             service.update(current, desired)
+    except CmkError as error:
+        if not uncertain(error):
+            raise
+        service.ctx.forget()
         final = service.get()
-    result = {"changed": changed, service.RESOURCE: final}
-    if module.diff_mode:
-        result["diff"] = diff_result(before, after, service.header(final or current))
-    return result
+        if final is None or compare(managed_view(final, service.MANAGED), managed_view(desired, service.MANAGED))[0]:
+            raise
+        service.ctx.note(f"{error.message} - but a re-read shows the change was made")
+        return final
+    service.ctx.forget()
+    return service.get()
 
 
 def _absent(module, service, current):
     result = {"changed": current is not None, service.RESOURCE: None}
+    if current is not None:
+        service.guard_delete(current)  # in check mode too: the prediction shows the refusal
     if current is not None and not module.check_mode:
-        service.delete(current)
+        try:
+            service.delete(current)
+        except CmkError as error:
+            service.ctx.forget()
+            if not uncertain(error) or service.get() is not None:
+                raise
+            service.ctx.note(f"{error.message} - but a re-read shows it is gone")
     if module.diff_mode:
         before = managed_view(current, service.MANAGED) if current is not None else {}
         result["diff"] = diff_result(before, {}, service.header(current))
+    return _with_notes(result, service.ctx)
+
+
+def _with_notes(result, ctx):
+    """Faults absorbed on the way, so a scheduled job's log shows them."""
+    if ctx.notes:
+        result["absorbed"] = list(ctx.notes)
     return result

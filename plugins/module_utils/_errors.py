@@ -49,6 +49,10 @@ class CmkAuthError(CmkError):
     pass
 
 
+class CmkUnreachable(CmkError):
+    """Azure could not be reached, or its answer was lost: a write may or may not have happened."""
+
+
 class CmkTimeout(CmkError):
     """A long-running operation did not finish in time; ``last`` is the last state seen."""
 
@@ -64,6 +68,15 @@ class CmkMissingLibrary(CmkError):
         self.error = error
 
 
+def azure_errors():
+    """The exceptions the Azure SDKs raise (a tuple, empty without azure-core): what ``translate`` handles."""
+    try:  # imported here: a module that never meets an Azure error never loads azure-core for it
+        from azure.core.exceptions import AzureError
+    except ImportError:
+        return ()
+    return (AzureError,)
+
+
 def _azure_message(exc):
     error = getattr(exc, "error", None)
     code = getattr(error, "code", None)
@@ -75,6 +88,11 @@ def _request_id(exc):
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None) or {}
     return headers.get("x-ms-request-id")
+
+
+def uncertain(error):
+    """Whether a failed write may still have happened: a lost answer, throttling or a server error."""
+    return isinstance(error, CmkUnreachable) or error.status == 429 or (error.status or 0) >= 500
 
 
 def translate(exc, action, resource):
@@ -97,5 +115,5 @@ def translate(exc, action, resource):
         text = "Failed to {} {}: {}{}".format(action, resource, code + ": " if code else "", message)
         return kind(text, code=code, status=exc.status_code, request_id=_request_id(exc))
     if isinstance(exc, (_azure.ServiceRequestError, _azure.ServiceResponseError)):
-        return CmkError(f"Failed to {action} {resource}: Azure could not be reached: {exc}")
+        return CmkUnreachable(f"Failed to {action} {resource}: Azure could not be reached: {exc}")
     return CmkError(f"Failed to {action} {resource}: {type(exc).__name__}: {exc}")

@@ -18,6 +18,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import cli_d
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import resolve
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
+from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 
@@ -37,6 +38,7 @@ class AzureCmkModule:
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
         self._clients = None
         self._auth = None
+        self.ctx = RunContext(self)
 
     @property
     def params(self):

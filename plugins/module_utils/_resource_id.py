@@ -38,3 +38,18 @@ def normalize(resource_id):
 
 def same(left, right):
     return normalize(left) == normalize(right)
+
+
+_SEGMENTS = {"subscriptions": "subscriptions", "resourcegroups": "resourceGroups", "providers": "providers"}
+
+
+def canonical(resource_id):
+    """``resource_id`` with Azure's usual spelling of the fixed segments (``resourceGroups``): services
+    disagree (Batch answers ``resourcegroups``), and ids returned by two modules should compare equal."""
+    if not resource_id:
+        return resource_id
+    parts = resource_id.split("/")
+    for index in (1, 3, 5):
+        if index < len(parts) and parts[index].lower() in _SEGMENTS:
+            parts[index] = _SEGMENTS[parts[index].lower()]
+    return "/".join(parts)

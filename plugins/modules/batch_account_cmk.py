@@ -52,12 +52,16 @@ options:
     choices: [Microsoft.Batch, Microsoft.KeyVault]
   key_identifier:
     description:
-      - The key, as a Key Vault key URL. Versionless (C(https://<vault>.vault.azure.net/keys/<name>)) follows the
+      - The key, as a Key Vault key URL; needs O(key_source). Versionless (C(https://<vault>.vault.azure.net/keys/<name>)) follows the
         key's newest version - with a rotation policy, rotation is automatic; versioned (C(.../keys/<name>/<version>))
         pins that version until changed.
+      - In check mode a null value (a new key version that an earlier task creates) is shown as
+        C((known after apply)), with a warning; otherwise null is refused.
     type: str
   key_vault_resource_group:
-    description: Resource group of the key's vault, to read it directly; otherwise it is looked up by name in the subscription.
+    description:
+      - Resource group of the key's vault. Otherwise it is looked for in O(resource_group), then by name in the
+        subscription; a vault found nowhere (another subscription) is not checked, with a warning.
     type: str
   pool_allocation_mode:
     description: Only V(BatchService) is supported; it is fixed at creation.
@@ -78,6 +82,14 @@ options:
     description: Seconds to wait.
     type: int
     default: 900
+  allow_unavailable:
+    description:
+      - By default a task on an account that cannot use its key fails, naming the cause (a disabled or expired
+        key, a missing grant, ...), even when nothing would change - a green run means the account is usable.
+      - V(true) is for break-glass runs - it reports the account with a warning instead, and lets the module try a
+        change that Azure may still refuse.
+    type: bool
+    default: false
   state:
     description: Whether the account should exist. Deleting is allowed even while the account is unavailable.
     type: str
@@ -237,12 +249,14 @@ ARGUMENT_SPEC = dict(
     **TAGS_ARGSPEC,
     wait=dict(type="bool", default=True),
     wait_timeout=dict(type="int", default=900),
+    allow_unavailable=dict(type="bool", default=False),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 REQUIRED_IF = [
     ("key_source", "Microsoft.KeyVault", ("key_identifier",)),
     ("identity_type", "UserAssigned", ("user_assigned_identity",)),
 ]
+REQUIRED_BY = {"key_identifier": "key_source", "user_assigned_identity": "identity_type"}
 
 
 def run(module):
@@ -250,7 +264,9 @@ def run(module):
 
 
 def main():
-    module = AzureCmkModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_if=REQUIRED_IF)
+    module = AzureCmkModule(
+        argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_if=REQUIRED_IF, required_by=REQUIRED_BY
+    )
     module.run(run)
 
 

@@ -42,7 +42,7 @@ EXAMPLES = r"""
 
 - name: Fail when it cannot reach its key
   ansible.builtin.assert:
-    that: not found.batch_accounts[0].unavailable
+    that: not (found.batch_accounts[0].unavailable | bool)
     fail_msg: "{{ found.batch_accounts[0].unavailable_reason }}"
 """
 
@@ -55,7 +55,9 @@ batch_accounts:
 """
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import BatchAccountService
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import get_account
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import list_accounts
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.compliance import audited
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str"),
@@ -65,11 +67,14 @@ ARGUMENT_SPEC = dict(
 
 
 def run(module):
-    service = BatchAccountService(module)
-    if module.params["name"]:
-        found = service.get()
-        return {"changed": False, "batch_accounts": [found] if found else []}
-    return {"changed": False, "batch_accounts": service.list(module.params["resource_group"])}
+    ctx, params = module.ctx, module.params
+    if params["name"]:
+        found = get_account(ctx, params["resource_group"], params["name"])
+        accounts = [found] if found else []
+    else:
+        accounts = list_accounts(ctx, params["resource_group"])
+    vault_group = params["key_vault_resource_group"]
+    return {"changed": False, "batch_accounts": [audited(ctx, a, vault_group) for a in accounts]}
 
 
 def main():

@@ -10,14 +10,20 @@ short_description: Report Batch accounts' customer-managed key compliance, for s
 version_added: 0.1.0
 description:
   - For the named accounts, or all accounts of a resource group or the subscription, reports findings, each
-    with a stable code, a severity and a message naming what is wrong. An account with no finding is compliant.
-  - "Codes: C(not_on_cmk) (Microsoft-managed keys); C(account_unavailable) (the account cannot reach its key);
-    C(identity_lacks_access); C(no_identity); C(key_missing); C(key_disabled); C(key_expired); C(key_not_yet_active);
-    C(key_expiring) (within O(expiry_warning_days)); C(key_type_unsupported); C(key_size_unsupported);
-    C(key_ops_missing); C(pinned_version_with_rotation_policy) (a versioned key id while the key rotates itself);
-    C(vault_soft_delete_disabled); C(vault_purge_protection_disabled); C(vault_tenant_mismatch);
-    C(key_identifier_invalid); C(account_missing); and, severity C(unknown), C(vault_not_found) (vault outside the
-    subscription) and C(key_unreadable) (the caller may not read the key)."
+    with a stable code, a severity and a message naming the account, identity, vault, key and version concerned.
+  - The findings come from the same rules M(azure_cmk.batch.batch_account_cmk) enforces before writing.
+    An account is compliant when it has no finding of severity V(error); warnings are risks to watch.
+  - "Severity V(error): C(not_on_cmk) (Microsoft-managed keys); C(identity_lacks_access); C(no_identity);
+    C(key_missing); C(key_disabled); C(key_expired); C(key_not_yet_active); C(key_type_unsupported);
+    C(key_size_unsupported); C(key_ops_missing); C(vault_soft_delete_disabled); C(vault_purge_protection_disabled);
+    C(vault_tenant_mismatch); C(vault_not_found) (not in O(key_vault_resource_group)); C(vault_unreachable) (a vault
+    no one can reach); C(key_identifier_invalid); C(account_missing)."
+  - "Severity V(warning): C(key_expiring) (within O(expiry_warning_days)); C(pinned_old_version) (a versioned key id
+    that is not the key's newest version); C(pinned_version_with_rotation_policy) (a versioned key id while the key
+    rotates itself)."
+  - "Severity V(unknown) (could not be checked from here): C(vault_not_found) (vault outside the subscription),
+    C(vault_unreachable), C(key_unreadable) (the caller may not read the key)."
+  - Every vault, key, rotation policy and role definition is read once, however many accounts share it.
   - Reads only. Meant for scheduled AWX / Automation Controller jobs; combine with M(ansible.builtin.assert) to fail
     a job, or template the report.
 options:
@@ -33,7 +39,9 @@ options:
     type: int
     default: 30
   key_vault_resource_group:
-    description: Resource group of the keys' vault, to read it directly; otherwise it is looked up by name.
+    description:
+      - Resource group of the keys' vault, to read it directly. Otherwise it is looked for in each account's resource
+        group, then by name in the subscription.
     type: str
 extends_documentation_fragment:
   - azure_cmk.batch.azure_auth
@@ -54,7 +62,8 @@ EXAMPLES = r"""
 - name: Fail the scheduled job when an account is not compliant
   ansible.builtin.assert:
     that: report.summary.non_compliant == 0
-    fail_msg: "{{ report.accounts | rejectattr('compliant') | map(attribute='findings') | flatten | map(attribute='message') | list }}"
+    fail_msg: "{{ report.accounts | rejectattr('compliant') | map(attribute='findings') | flatten
+      | selectattr('severity', 'equalto', 'error') | map(attribute='message') | list }}"
 """
 
 RETURN = r"""
@@ -79,12 +88,30 @@ accounts:
     key_identifier:
       description: The key identifier, or null.
       type: str
+    key_version:
+      description: The key version in use - the pinned one, or the newest a versionless identifier resolves to.
+      type: str
+    key_follows_newest:
+      description: Whether the identifier is versionless (the account follows the key's newest version).
+      type: bool
     identity_type:
       description: The account's identity type.
       type: str
-    compliant:
-      description: True when there is no finding.
+    user_assigned_identity:
+      description: The user-assigned identity's resource id, if any.
+      type: str
+    unavailable:
+      description: Whether the account cannot reach its key (Azure then refuses every change but deletion).
       type: bool
+    unavailable_reason:
+      description: Why, or null.
+      type: str
+    compliant:
+      description: True when there is no finding of severity V(error).
+      type: bool
+    by_severity:
+      description: The number of findings of each severity (V(error), V(warning), V(unknown)).
+      type: dict
     findings:
       description: What is wrong or at risk.
       type: list
@@ -95,6 +122,12 @@ accounts:
           type: str
         severity:
           description: V(error), V(warning) or V(unknown).
+          type: str
+        subject:
+          description: What the finding is about (an account, identity, vault or key version), by name.
+          type: str
+        field:
+          description: The key or vault field concerned (for example V(enabled), V(expires)), or null.
           type: str
         message:
           description: Human-readable detail.
@@ -108,11 +141,14 @@ summary:
       description: Accounts reported.
       type: int
     compliant:
-      description: Accounts without findings.
+      description: Accounts without errors.
       type: int
     non_compliant:
-      description: Accounts with findings.
+      description: Accounts with at least one error.
       type: int
+    by_severity:
+      description: The number of findings of each severity over all accounts.
+      type: dict
     findings:
       description: How many times each code was found.
       type: dict
@@ -131,7 +167,13 @@ ARGUMENT_SPEC = dict(
 
 def run(module):
     params = module.params
-    accounts, summary = report(module, params["names"], params["resource_group"], params["expiry_warning_days"])
+    accounts, summary = report(
+        module.ctx,
+        params["names"],
+        params["resource_group"],
+        params["expiry_warning_days"],
+        params["key_vault_resource_group"],
+    )
     return {"changed": False, "accounts": accounts, "summary": summary}
 
 

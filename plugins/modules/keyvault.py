@@ -61,6 +61,12 @@ options:
     description: Seconds to wait for a vault creation or recovery to finish.
     type: int
     default: 300
+  force:
+    description:
+      - Deleting the vault, or switching it to RBAC while an account's identity has no role on it, is refused, naming the Batch accounts on a customer-managed key that rely on it (in check mode
+        too), because it makes them unavailable at once. V(true) does it anyway, with a warning.
+    type: bool
+    default: false
   state:
     description:
       - Whether the vault should exist. V(absent) soft-deletes it - its name stays reserved, and with purge
@@ -175,6 +181,7 @@ ARGUMENT_SPEC = dict(
     recover=dict(type="bool", default=True),
     **TAGS_ARGSPEC,
     wait_timeout=dict(type="int", default=300),
+    force=dict(type="bool", default=False),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 

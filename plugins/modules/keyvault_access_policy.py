@@ -32,10 +32,13 @@ options:
   caller:
     description:
       - Grant the principal running the module (read from its token) - typically so the automation can create
-        and rotate keys in a vault it has just created.
+        and rotate keys in a vault it has just created. V(false) is the same as leaving it out.
     type: bool
   object_id:
-    description: Object id of the principal to grant.
+    description:
+      - Object id of the principal to grant.
+      - In check mode a null value (a principal id that an earlier task returns only once it has run) is predicted
+        with a warning; otherwise a principal whose value is null, empty or false is refused.
     type: str
   identity:
     description: A user-assigned managed identity, by name (in O(principal_resource_group)) or resource id.
@@ -53,8 +56,13 @@ options:
     choices: [ServicePrincipal, User, Group]
   key_permissions:
     description:
-      - Access-policy vaults. The key permissions the principal must have, exactly.
+      - Access-policy vaults. The key permissions the principal must have, exactly (an empty list is refused: use
+        O(state=absent) to remove the entry).
       - Defaults to V(get), V(wrapKey), V(unwrapKey) - what a Batch account's key identity needs.
+      - A task may give both this and O(role), to work whichever authorization the vault uses; the one that does
+        not apply is not used.
+      - For a vault that does not exist yet (an earlier task of a check-mode run creates it), check mode predicts
+        an RBAC vault (the default of new vaults) unless only O(key_permissions) is given.
     type: list
     elements: str
   role:
@@ -65,8 +73,16 @@ options:
   key_name:
     description: RBAC vaults. Assign the role on this key only, instead of the whole vault.
     type: str
+  force:
+    description:
+      - Revoking the access, or narrowing the key permissions below get, wrapKey and unwrapKey, that a Batch account on a customer-managed key relies on is refused, naming the accounts (in
+        check mode too), because it makes them unavailable at once. V(true) does it anyway, with a warning.
+    type: bool
+    default: false
   state:
-    description: Whether the access should exist.
+    description:
+      - Whether the access should exist.
+      - Revoking the access of an identity or Batch account that no longer exists does nothing.
     type: str
     default: present
     choices: [present, absent]
@@ -161,11 +177,12 @@ ARGUMENT_SPEC = dict(
     key_permissions=dict(type="list", elements="str", no_log=False),
     role=dict(type="str"),
     key_name=dict(type="str", no_log=False),
+    force=dict(type="bool", default=False),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
-PRINCIPALS = ("caller", "object_id", "identity", "batch_account")
-MUTUALLY_EXCLUSIVE = [PRINCIPALS]
-REQUIRED_ONE_OF = [PRINCIPALS]
+# caller is a flag: "caller: false" beside object_id is fine, so its exclusion is checked by the service.
+MUTUALLY_EXCLUSIVE = [("object_id", "identity", "batch_account")]
+REQUIRED_ONE_OF = [("caller", "object_id", "identity", "batch_account")]
 
 
 def run(module):

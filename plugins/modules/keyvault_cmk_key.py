@@ -48,13 +48,16 @@ options:
     type: list
     elements: str
   enabled:
-    description: Whether the key can be used. A disabled key makes accounts using it unavailable.
+    description:
+      - Whether the key can be used. A disabled key makes accounts using it unavailable (see O(force)).
+      - A key that is disabled, expired or not yet active, or whose type, size or operations Batch cannot use, fails
+        the task unless the task asks for that state: this module ensures a key fit for customer-managed keys.
     type: bool
   not_before:
-    description: ISO 8601 date-time before which the key cannot be used.
+    description: ISO 8601 date-time before which the key cannot be used. A new key must be usable at once.
     type: str
   expires:
-    description: ISO 8601 date-time at which the key expires.
+    description: ISO 8601 date-time at which the key expires. A new key cannot be expired already.
     type: str
   rotation_policy:
     description:
@@ -92,6 +95,12 @@ options:
     description: Seconds to wait for a deletion or recovery to finish.
     type: int
     default: 120
+  force:
+    description:
+      - Deleting or disabling the key, or giving it an expiry in the past or a O(not_before) in the future, is refused, naming the Batch accounts on a customer-managed key that rely on it (in check mode
+        too), because it makes them unavailable at once. V(true) does it anyway, with a warning.
+    type: bool
+    default: false
   state:
     description: V(absent) soft-deletes the key (recoverable for the vault's retention days).
     type: str
@@ -221,6 +230,7 @@ ARGUMENT_SPEC = dict(
     recover=dict(type="bool", default=True),
     purge_deleted=dict(type="bool", default=False),
     wait_timeout=dict(type="int", default=120),
+    force=dict(type="bool", default=False),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 

@@ -59,10 +59,11 @@ keys:
 """
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_problems
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_usable_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_state_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_subject
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import KeyService
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import parse_time
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
 
 ARGUMENT_SPEC = dict(
     vault_name=dict(type="str", required=True),
@@ -71,11 +72,15 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def _fitness(key):
-    problems = key_spec_problems(key["key_type"], key["key_size"], key["key_ops"])
+def _fitness(key, vault_name):
+    """The rules batch_account_cmk enforces, as messages."""
+    subject = key_subject(vault_name, key["name"], key["version"])
+    if key["deleted"]:
+        return [f"{subject} is soft-deleted"]
+    found = key_spec_findings(key["key_type"], key["key_size"], key["key_ops"], subject)
     nbf, exp = (parse_time(key[f], f) for f in ("not_before", "expires"))
-    problems += key_usable_problems(key["name"], key["enabled"], nbf and nbf.timestamp(), exp and exp.timestamp())
-    return problems
+    found += key_state_findings(key["enabled"], nbf, exp, subject)
+    return [f["message"] for f in found]
 
 
 def run(module):
@@ -86,7 +91,7 @@ def run(module):
     else:
         keys = service.list()
     for key in keys:
-        key["cmk_problems"] = _fitness(key)
+        key["cmk_problems"] = _fitness(key, module.params["vault_name"])
         key["cmk_ready"] = not key["cmk_problems"]
     return {"changed": False, "keys": keys}
 

@@ -56,8 +56,8 @@ vaults:
 """
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import VaultService
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import cmk_problems
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str"),
@@ -73,7 +73,7 @@ def run(module):
     else:
         vaults = service.list(module.params["resource_group"])
     for vault in vaults:
-        vault["cmk_problems"] = cmk_problems(vault)
+        vault["cmk_problems"] = [f["message"] for f in vault_findings(vault)]
         vault["cmk_ready"] = not vault["cmk_problems"]
     return {"changed": False, "vaults": vaults}
 

@@ -26,6 +26,12 @@ options:
       - Azure region. Defaults to the resource group's region when the identity is created.
       - An identity's region cannot change; a different value fails.
     type: str
+  force:
+    description:
+      - Deleting the identity is refused, naming the Batch accounts on a customer-managed key that rely on it (in check mode
+        too), because it makes them unavailable at once. V(true) does it anyway, with a warning.
+    type: bool
+    default: false
   state:
     description: Whether the identity should exist. Deleting it removes its principal; grants to it stop working.
     type: str
@@ -114,6 +120,7 @@ ARGUMENT_SPEC = dict(
     resource_group=dict(type="str", required=True),
     location=dict(type="str"),
     **TAGS_ARGSPEC,
+    force=dict(type="bool", default=False),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 

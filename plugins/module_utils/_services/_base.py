@@ -8,48 +8,31 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 from __future__ import annotations
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import translate
 
 
 class Service:
+    """One resource's steps for ``converge``; reads of other resources go through plain functions of ``ctx``."""
+
     RESOURCE = "resource"
     MANAGED = ()
 
     def __init__(self, module):
         self.module = module
         self.params = module.params
+        self.ctx = module.ctx
 
     @property
     def clients(self):
-        return self.module.clients
+        return self.ctx.clients
 
     def call(self, action, resource, func, *args, **kwargs):
-        """``func(*args, **kwargs)``; an Azure failure becomes one CmkError naming action and resource."""
-        try:
-            return func(*args, **kwargs)
-        except Exception as exc:
-            raise translate(exc, action, resource) from exc
+        return self.ctx.call(action, resource, func, *args, **kwargs)
 
     def read(self, action, resource, func, *args, **kwargs):
-        """Like call(), but a 404 means None (the resource does not exist)."""
-        try:
-            return self.call(action, resource, func, *args, **kwargs)
-        except CmkNotFound:
-            return None
+        return self.ctx.read(action, resource, func, *args, **kwargs)
 
     def not_yet(self, option, message, problems=None, check_message=None):
-        """Something an earlier task of the same run creates: in check mode, warn and go on (None);
-        otherwise fail naming the option (or add the problem to ``problems``)."""
-        if self.module.check_mode:
-            self.module.warn((check_message or message) + " (check mode: assuming an earlier task creates it)")
-            return None
-        text = f"{option}: {message}"
-        if problems is None:
-            raise CmkValidationError(text)
-        problems.append(text)
-        return None
+        return self.ctx.not_yet(option, message, problems, check_message)
 
     def validate(self):
         return []
@@ -65,11 +48,17 @@ class Service:
         predicted.update(desired)
         return predicted
 
+    def present(self, resource):
+        return resource
+
+    def guard_delete(self, current):
+        """Refuse (CmkValidationError) deleting what a Batch account needs, unless forced."""
+
 
 def tracked_fields(body):
     """What every tracked Azure resource returns the same way: id, name, resource group, location, tags."""
     return {
-        "id": body["id"],
+        "id": _resource_id.canonical(body["id"]),
         "name": body["name"],
         "resource_group": _resource_id.parse(body["id"])["resource_group"],
         "location": body.get("location"),

@@ -15,13 +15,16 @@ import uuid
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import canonical_set
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ENCRYPTION_ROLE_NAME
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import guid_problems
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_name_problems
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import missing_permissions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.principal import resolve_principal
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import find_role
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import vault_or_prediction
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import guid_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import key_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import vault_name_problems
 
 KEY_PERMISSIONS = [
     "all", "get", "list", "create", "update", "import", "delete", "backup", "restore", "recover", "purge",
@@ -63,6 +66,14 @@ class AccessService(Service):
                     ", ".join(unknown), ", ".join(KEY_PERMISSIONS)
                 )
             )
+        if params.get("caller"):
+            others = [name for name in ("object_id", "identity", "batch_account") if params.get(name)]
+            if others:
+                problems.append("caller: true names the principal already; it excludes " + ", ".join(others))
+        if params.get("key_permissions") == []:
+            problems.append(
+                "key_permissions: is empty; give the permissions to grant, or state: absent to remove the entry"
+            )
         if params.get("object_id"):
             problems += guid_problems(params["object_id"], "object_id")
         if params.get("key_name"):
@@ -73,15 +84,17 @@ class AccessService(Service):
     def vault(self):
         if self._vault is None:
             params = self.params
-            rbac = bool(params.get("role") or params.get("key_name"))  # the guess, if check mode must predict
-            self._vault = vault_or_prediction(self, params["vault_name"], params["resource_group"], rbac)
+            # The prediction for a vault an earlier task creates: RBAC (the default of new vaults) unless the
+            # task asks for access-policy permissions only.
+            rbac = not (params.get("key_permissions") and not (params.get("role") or params.get("key_name")))
+            self._vault = vault_or_prediction(self.ctx, params["vault_name"], params["resource_group"], rbac)
         return self._vault
 
     @property
     def principal(self):
         """(object id or None when it cannot be known yet in check mode, how it was named)."""
         if self._principal is None:
-            self._principal = resolve_principal(self, self.params)
+            self._principal = resolve_principal(self.ctx, self.params, revoking=self.params["state"] == "absent")
         return self._principal
 
     @property
@@ -131,7 +144,7 @@ class AccessService(Service):
     def _role_definition(self):
         if self._role is None:
             subscription = "/subscriptions/" + self.clients.subscription_id  # roles are defined there
-            self._role = find_role(self, self.params.get("role") or DEFAULT_ROLE, subscription)
+            self._role = find_role(self.ctx, self.params.get("role") or DEFAULT_ROLE, subscription)
         return self._role
 
     def _assignment(self, object_id):
@@ -152,17 +165,36 @@ class AccessService(Service):
         object_id = self.principal[0]
         if self.vault["enable_rbac_authorization"]:
             return self._result(object_id, role=self._role_definition()["name"], scope=self.scope)
-        return self._result(
-            object_id, key_permissions=spelled(self.params.get("key_permissions") or DEFAULT_PERMISSIONS)
-        )
+        wanted = self.params.get("key_permissions")
+        return self._result(object_id, key_permissions=spelled(DEFAULT_PERMISSIONS if wanted is None else wanted))
+
+    # key_permissions apply to access-policy vaults and role/key_name to RBAC vaults: a task may give both,
+    # so that it works whichever mode the vault is in; the other is not used (documented, not warned).
 
     def check(self, current, desired):
-        name = self.vault["name"]
-        if self.vault["enable_rbac_authorization"] and self.params.get("key_permissions"):
-            self.module.warn(f"key_permissions are ignored: vault '{name}' authorizes by RBAC, so a role is assigned")
-        if not self.vault["enable_rbac_authorization"] and (self.params.get("role") or self.params.get("key_name")):
-            self.module.warn(f"role and key_name are ignored: vault '{name}' authorizes by access policies")
+        narrows = (
+            current
+            and current["key_permissions"] is not None
+            and missing_permissions(desired["key_permissions"])
+            and not missing_permissions(current["key_permissions"])
+        )
+        if narrows:
+            self._guard("narrowing the key permissions of " + self.principal[1], current)
         return []
+
+    def guard_delete(self, current):
+        self._guard("revoking the access of " + self.principal[1], current)
+
+    def _guard(self, what, current):
+        accounts = accounts_using(self.ctx, vault_name=self.vault["name"], principal_id=current["principal_id"])
+        if self.vault["enable_rbac_authorization"] and self.params.get("key_name"):
+            accounts = accounts_using(
+                self.ctx,
+                vault_name=self.vault["name"],
+                key_name=self.params["key_name"],
+                principal_id=current["principal_id"],
+            )
+        refuse_breaking("{} on vault '{}'".format(what, self.vault["name"]), accounts, self.params["force"], self.ctx)
 
     def create(self, desired):
         if self.vault["enable_rbac_authorization"]:
@@ -208,6 +240,7 @@ class AccessService(Service):
             kind,
             body,
         )
+        self.ctx.forget()
         self._vault = None  # re-read after the change
 
     def _assign(self, object_id):

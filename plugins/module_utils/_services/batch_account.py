@@ -9,20 +9,29 @@ from __future__ import annotations
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
-from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import batch_account_name_problems
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import parse_key_identifier
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services import cmk
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERROR
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import UNKNOWN
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import PLATFORM
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import account_tenant
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import normalize
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import with_key_access
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import get_account
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import principal_label
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import subscription_tenant
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import NOT_YET
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import Target
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import account_key_access
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import key_access
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import with_key_access
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import find_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import batch_account_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
 
+# What check mode shows for a key identifier that an earlier task returns only once it has run.
+KNOWN_AFTER_APPLY = "(known after apply)"
+KEY_FIELDS = ("identity_type", "user_assigned_identity", "key_source", "key_identifier")
 TWO_PHASE = (
     "a system-assigned identity does not exist before the account does, so it cannot have been granted "
     "the key yet. Use two steps: run once with identity_type: SystemAssigned and key_source: Microsoft.Batch, grant "
@@ -58,11 +67,24 @@ class BatchAccountService(Service):
         "public_network_access",
     )
 
+    def __init__(self, module):
+        super().__init__(module)
+        self.audit = []  # the findings for the key the account ends up with
+
+    @property
+    def target(self):
+        return Target(self.params.get("key_vault_resource_group"), near=self.params["resource_group"])
+
     def validate(self):
         params = self.params
         problems = batch_account_name_problems(params["name"])
         if params.get("key_identifier"):
-            parse_key_identifier(params["key_identifier"], self.module.cloud)
+            parse_key_identifier(params["key_identifier"], self.ctx.cloud)
+        elif params.get("key_source") == KEY_VAULT and not self.ctx.check_mode:
+            # required_if is met by an explicit null; in check mode that is an id an earlier task returns.
+            problems.append(
+                "key_identifier: is null or empty; key_source Microsoft.KeyVault needs the key's identifier"
+            )
         storage = params.get("auto_storage_account")
         if storage:
             try:
@@ -77,20 +99,11 @@ class BatchAccountService(Service):
         return problems
 
     def get(self):
-        params = self.params
-        operations = self.clients.batch.batch_account
-        account = normalize(
-            rest_dict(
-                self.read(
-                    "read Batch account", params["name"], operations.get, params["resource_group"], params["name"]
-                )
-            )
-        )
-        return with_key_access(self, account) if account else None
+        return get_account(self.ctx, self.params["resource_group"], self.params["name"])
 
     def desired(self, current):
         params, now = self.params, current or {}
-        location = params.get("location") or now.get("location") or group_location(self, params["resource_group"])
+        location = params.get("location") or now.get("location") or group_location(self.ctx, params["resource_group"])
         identity_type = params.get("identity_type") or now.get("identity_type") or "None"
         key_source = params.get("key_source") or now.get("key_source") or PLATFORM
         return {
@@ -99,9 +112,7 @@ class BatchAccountService(Service):
             "identity_type": identity_type,
             "user_assigned_identity": self._identity_id(now) if identity_type == "UserAssigned" else None,
             "key_source": key_source,
-            "key_identifier": (params.get("key_identifier") or now.get("key_identifier"))
-            if key_source == KEY_VAULT
-            else None,
+            "key_identifier": self._key_identifier(now) if key_source == KEY_VAULT else None,
             "pool_allocation_mode": params.get("pool_allocation_mode")
             or now.get("pool_allocation_mode")
             or "BatchService",
@@ -111,15 +122,24 @@ class BatchAccountService(Service):
             or "Enabled",
         }
 
+    def _key_identifier(self, current):
+        params = self.params
+        if params.get("key_identifier"):
+            return params["key_identifier"]
+        if params.get("key_source") == KEY_VAULT:  # null: check mode only (validate refuses it otherwise)
+            self.ctx.warn("key_identifier is null (check mode: assuming an earlier task returns it)")
+            return KNOWN_AFTER_APPLY
+        return current.get("key_identifier")
+
     def _identity_id(self, current):
-        """The user-assigned identity's resource id (names resolve in identity_resource_group); Azure's casing kept."""
+        """The user-assigned identity's resource id (names resolve in identity_resource_group)."""
         wanted = self.params.get("user_assigned_identity")
         if not wanted:
             return current.get("user_assigned_identity")
         if not wanted.startswith("/"):
             group = self.params.get("identity_resource_group") or self.params["resource_group"]
             wanted = _resource_id.build(
-                self.clients.subscription_id, group, "Microsoft.ManagedIdentity", "userAssignedIdentities", wanted
+                self.ctx.subscription_id, group, "Microsoft.ManagedIdentity", "userAssignedIdentities", wanted
             )
         return _same_case(wanted, current.get("user_assigned_identity"))
 
@@ -127,39 +147,74 @@ class BatchAccountService(Service):
         problems = []
         name = self.params["name"]
         for field in ("location", "pool_allocation_mode"):
-            if (
-                current
-                and (desired[field] or "").replace(" ", "").lower() != (current[field] or "").replace(" ", "").lower()
-            ):
+            if current and _norm(desired[field]) != _norm(current[field]):
                 problems.append(
                     "{}: Batch account '{}' has {} {}; it cannot change".format(
                         field, name, field.replace("_", " "), current[field]
                     )
                 )
-        if current and current["unavailable"] and _differs(current, desired, self.MANAGED):
-            problems.append(
-                "Batch account '{}' is unavailable: {}. Azure allows only deletion until the account's identity can "
-                "use its key again - restore the grant, enable or recover the key, then run again".format(
-                    name, current["unavailable_reason"]
-                )
-            )
         if current is None:
-            group_location(self, self.params["resource_group"])  # a missing group fails here, before any write
+            group_location(self.ctx, self.params["resource_group"])  # a missing group fails here, before any write
         principal = self._principal(current, desired, problems)
-        # The key is checked when this run would (re)point the account at it: what Azure then validates.
-        fields = ("identity_type", "user_assigned_identity", "key_source", "key_identifier")
-        if (
-            desired["key_source"] == KEY_VAULT
-            and not problems
-            and (current is None or _differs(current, desired, fields))
-        ):
-            problems += self._key_problems(current, desired, principal)
+        repoints = current is None or _differs(current, desired, KEY_FIELDS)
+        if current and current["key_source"] == KEY_VAULT and repoints and not problems:
+            problems += self._judge_current(current)
+        if desired["key_source"] == KEY_VAULT and desired["key_identifier"] != KNOWN_AFTER_APPLY and not problems:
+            self.audit = key_access(
+                self.ctx,
+                principal,
+                self._principal_label(desired),
+                desired["key_identifier"],
+                subscription_tenant(self.ctx),
+                self.target,
+                grants=principal is not None,
+            )
+            problems += self._judge(self.audit, repoints)
+        return problems
+
+    def _principal_label(self, desired):
+        return principal_label(dict(desired, name=self.params["name"]))
+
+    def _judge_current(self, current):
+        """An account that cannot reach its key now: Azure allows only deletion until access returns."""
+        lost = errors(account_key_access(self.ctx, current, self.target))
+        if not lost or self.params.get("allow_unavailable"):
+            return []
+        return [
+            "Batch account '{}' is unavailable: {}. Azure allows only deletion until the account's identity can "
+            "use its key again - restore the grant, enable or recover the key, then run again (or set "
+            "allow_unavailable: true to try anyway)".format(self.params["name"], "; ".join(f["message"] for f in lost))
+        ]
+
+    def _judge(self, findings, repoints):
+        """Errors refuse the change (or, when nothing changes, fail a run that would otherwise be green on an
+        account that cannot use its key); in check mode, what an earlier task may create only warns."""
+        problems = []
+        for item in findings:
+            text = "{} [{}]".format(item["message"], item["code"])
+            if item["severity"] == UNKNOWN:
+                self.ctx.warn("key_identifier: " + text)
+            elif item["severity"] != ERROR:
+                continue
+            elif self.ctx.check_mode and item["code"] in NOT_YET:
+                self.ctx.warn("key_identifier: " + text + " (check mode: assuming an earlier task fixes it)")
+            elif repoints:
+                problems.append("key_identifier: " + text)
+            elif self.params.get("allow_unavailable"):
+                self.ctx.warn(
+                    "Batch account '{}' cannot use its key: {} (allow_unavailable)".format(self.params["name"], text)
+                )
+            else:
+                problems.append(
+                    "Batch account '{}' cannot use its key: {}. Azure refuses every change but deletion until this "
+                    "is fixed (set allow_unavailable: true for a break-glass run)".format(self.params["name"], text)
+                )
         return problems
 
     def _principal(self, current, desired, problems):
         """The object id the account will reach its key with (None when not known yet)."""
         if desired["identity_type"] == "UserAssigned":
-            found = find_identity(self, desired["user_assigned_identity"], None, "user_assigned_identity")
+            found = find_identity(self.ctx, desired["user_assigned_identity"], None, "user_assigned_identity")
             if found is None:
                 self.not_yet(
                     "user_assigned_identity",
@@ -187,24 +242,12 @@ class BatchAccountService(Service):
                 problems.append("identity_type: " + message)
         return None
 
-    def _key_problems(self, current, desired, principal):
-        if principal is None:  # not known yet in check mode: the grant cannot be checked
-            return []
-        findings = cmk.key_access_findings(
-            self,
-            principal,
-            desired["key_identifier"],
-            account_tenant(self),
-            None,
-            self.params.get("key_vault_resource_group"),
-        )
-        problems = []
-        for item in findings:
-            if item["severity"] == "error" and not (self.module.check_mode and item["code"] in cmk.NOT_YET):
-                problems.append("key_identifier: {} [{}]".format(item["message"], item["code"]))
-            elif item["severity"] != "warning":
-                self.module.warn("key_identifier: {} [{}]".format(item["message"], item["code"]))
-        return problems
+    def present(self, account):
+        """The account as the module returns it: with the findings for its key."""
+        if account is None:
+            return None
+        findings = self.audit if account["key_source"] == KEY_VAULT else []
+        return with_key_access(account, findings, lenient=self.ctx.check_mode)
 
     def create(self, desired):
         params = self.params
@@ -291,13 +334,7 @@ class BatchAccountService(Service):
         if current is None or current["identity_type"] != desired["identity_type"]:
             predicted.update(principal_id=None, tenant_id=None)
         if current is None:
-            predicted.update(
-                provisioning_state=None,
-                account_endpoint=None,
-                key_access=[],
-                unavailable=False,
-                unavailable_reason=None,
-            )
+            predicted.update(provisioning_state=None, account_endpoint=None)
         return predicted
 
     def _id(self):
@@ -309,12 +346,6 @@ class BatchAccountService(Service):
             self.params["name"],
         )
 
-    def list(self, resource_group=None, expiry_days=None):
-        operations = self.clients.batch.batch_account
-        pages = operations.list_by_resource_group(resource_group) if resource_group else operations.list()
-        found = self.call("list Batch accounts", resource_group or "the subscription", list, pages)
-        return [with_key_access(self, normalize(rest_dict(a)), expiry_days) for a in found]
-
 
 def _same_case(wanted, current):
     """``wanted``, but spelled as Azure has it when they are the same id (ids compare case-insensitively)."""
@@ -325,3 +356,8 @@ def _same_case(wanted, current):
 
 def _differs(current, desired, fields):
     return any(current.get(f) != desired.get(f) for f in fields)
+
+
+def _norm(value):
+    """Locations and modes compare without case or spaces (West Europe = westeurope)."""
+    return (value or "").replace(" ", "").lower()

@@ -1,205 +1,222 @@
 # Copyright: azure_cmk.batch contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Can a Batch account's identity use this key, now? The checks behind batch_account_cmk's preflight,
-the info module's unavailable flag and the compliance report, as findings with a code each.
-
-Severity: ``error`` - Azure refuses the key, or an account using it is (or becomes) unavailable;
-``warning`` - allowed, but a risk (expiring soon, pinned version under a rotation policy);
-``unknown`` - could not be checked from here (vault in another subscription, key not readable).
+"""Can a principal use this key, now? Reads what the rules of _rules.py need - the vault, the
+principal's grant, the key - once per run each, and returns the rules' findings. Used alike by
+batch_account_cmk (before writing, and to refuse staying green on a broken account), the info module
+and the compliance report.
 
 FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 """
 
 from __future__ import annotations
 
-import contextlib
-import time
-
+from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkUnreachable
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import REQUIRED_DATA_ACTIONS
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ACCESS_LOST
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERROR
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import UNKNOWN
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import finding
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import grant_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_state_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_subject
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import missing_permissions
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import parse_key_identifier
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import rotation_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import principal_label
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import subscription_tenant
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import normalize as normalize_key
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import parse_time
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import missing_data_actions
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import normalize_policy
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import find_vault
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
 
-# Findings that mean the account cannot reach its key: Azure makes it unavailable until they are fixed.
-ACCESS_LOST = (
-    "no_identity",
-    "identity_lacks_access",
-    "key_missing",
-    "key_disabled",
-    "key_expired",
-    "key_not_yet_active",
-    "key_ops_missing",
-)
 # Findings caused only by a resource (or grant) an earlier task creates: check mode cannot see them yet.
-NOT_YET = ("vault_not_found", "key_missing", "identity_lacks_access", "identity_not_found")
+NOT_YET = frozenset(("vault_not_found", "key_missing", "identity_lacks_access"))
 
 
-def finding(code, severity, message):
-    return {"code": code, "severity": severity, "message": message}
+class Target:
+    """Where an audit looks: the vault's resource group when known (``vault_group``, from the user, so a
+    miss is an error), else the group the vault most likely shares with the account (``near``)."""
+
+    def __init__(self, vault_group=None, near=None, expiry_days=None, deep=False):
+        self.vault_group = vault_group
+        self.near = near
+        self.expiry_days = expiry_days
+        self.deep = deep  # also the key's newest version and rotation policy (reports)
 
 
-def _vault_findings(vault, account_tenant):
-    found = []
-    if account_tenant and (vault["tenant_id"] or "").lower() != account_tenant.lower():
-        found.append(
-            finding(
-                "vault_tenant_mismatch",
-                "error",
-                "vault '{}' is in tenant {}, not the account's tenant {}".format(
-                    vault["name"], vault["tenant_id"], account_tenant
-                ),
-            )
-        )
-    if not vault["enable_soft_delete"]:
-        found.append(
-            finding(
-                "vault_soft_delete_disabled",
-                "error",
-                "vault '{}' does not have soft delete enabled".format(vault["name"]),
-            )
-        )
-    if not vault["enable_purge_protection"]:
-        found.append(
-            finding(
-                "vault_purge_protection_disabled",
-                "error",
-                "vault '{}' does not have purge protection enabled".format(vault["name"]),
-            )
-        )
-    return found
-
-
-def _grant_findings(service, vault, principal_id, key_name):
-    if vault["enable_rbac_authorization"]:
-        missing = missing_data_actions(
-            service, principal_id, "{}/keys/{}".format(vault["id"], key_name), REQUIRED_DATA_ACTIONS
-        )
-        how = "the role 'Key Vault Crypto Service Encryption User' on the vault or key"
-    else:
-        entry = next(
-            (p for p in vault["access_policies"] if (p["object_id"] or "").lower() == principal_id.lower()), None
-        )
-        missing = missing_permissions(entry["key_permissions"] if entry else [])
-        how = "key permissions get, wrapKey and unwrapKey"
-    if not missing:
+def account_key_access(ctx, account, target, key_identifier=None):
+    """The findings for the key ``account`` uses (or, given, ``key_identifier``) with its own identity."""
+    if account["key_source"] != KEY_VAULT and key_identifier is None:
         return []
-    return [
-        finding(
-            "identity_lacks_access",
-            "error",
-            "the account's identity (principal {}) lacks {} on vault '{}'; grant it {} "
-            "(azure_cmk.batch.keyvault_access_policy)".format(principal_id, ", ".join(missing), vault["name"], how),
-        )
-    ]
-
-
-def _key_findings(key, expiry_days, now):
-    found = [
-        finding(_spec_code(p), "error", p.split(": ", 1)[1] + " (key '{}')".format(key["name"]))
-        for p in key_spec_problems(key["key_type"], key["key_size"], key["key_ops"])
-    ]
-    expires = parse_time(key["expires"], "expires")
-    not_before = parse_time(key["not_before"], "not_before")
-    if key["enabled"] is False:
-        found.append(finding("key_disabled", "error", "key '{}' is disabled".format(key["name"])))
-    if expires and expires.timestamp() <= now:
-        found.append(finding("key_expired", "error", "key '{}' expired at {}".format(key["name"], key["expires"])))
-    elif expires and expiry_days is not None and expires.timestamp() <= now + expiry_days * 86400:
-        found.append(
-            finding(
-                "key_expiring",
-                "warning",
-                "key '{}' expires at {}, within {} days".format(key["name"], key["expires"], expiry_days),
-            )
-        )
-    if not_before and not_before.timestamp() > now:
-        found.append(
-            finding(
-                "key_not_yet_active", "error", "key '{}' is not active before {}".format(key["name"], key["not_before"])
-            )
-        )
-    return found
-
-
-def _spec_code(problem):
-    return {"key_type": "key_type_unsupported", "key_size": "key_size_unsupported"}.get(
-        problem.split(":", 1)[0], "key_ops_missing"
+    principal_id = account["principal_id"] if account["identity_type"] != "None" else None
+    return key_access(
+        ctx,
+        principal_id,
+        principal_label(account) if principal_id else "Batch account '{}'".format(account["name"]),
+        key_identifier or account["key_identifier"],
+        subscription_tenant(ctx),
+        target,
     )
 
 
-def _read_key(service, key_id):
-    """(normalized key or None, finding or None) for the key the identifier names."""
-    keys = service.clients.keys(key_id.vault_url)
-    label = f"{key_id.vault_url}/keys/{key_id.name}"
+def key_version(ctx, account):
+    """(the key version the account uses - pinned, or the newest a versionless id resolves to - or None,
+    whether it follows the newest version); from the audit's reads, no call of its own."""
+    if account["key_source"] != KEY_VAULT or not account["key_identifier"]:
+        return None, None
     try:
-        key = service.call("read key", label, keys.get_key, key_id.name, key_id.version)
-    except CmkNotFound:
-        shown = key_id.name + ("/" + key_id.version if key_id.version else "")
-        return None, finding(
-            "key_missing",
-            "error",
-            f"key '{shown}' does not exist in vault '{key_id.vault_name}' (deleted or never created)",
-        )
-    except CmkError as exc:
-        return None, finding(
-            "key_unreadable", "unknown", f"key '{key_id.name}' could not be read to check it: {exc.message}"
-        )
-    policy = None
-    with contextlib.suppress(CmkError):  # needs getrotationpolicy; without it the pinned-version check is skipped
-        policy = service.call("read rotation policy of", label, keys.get_key_rotation_policy, key_id.name)
-    return normalize_key(key, policy), None
+        key_id = parse_key_identifier(account["key_identifier"], ctx.cloud)
+        key = read_key(ctx, key_id, key_id.version)
+    except CmkError:
+        return None, None
+    return (key or {}).get("version") or key_id.version, key_id.version is None
 
 
-def _rotation_findings(service, key_id, key):
-    policy = key.get("rotation_policy") or {}
-    if not key_id.version:
-        return []
+def with_key_access(account, findings, lenient=False):
+    """``account`` with ``key_access`` (the findings), ``unavailable`` and ``unavailable_reason``; ``lenient``
+    (check mode predictions) leaves out what an earlier task of the run may still create."""
+    lost = [
+        f
+        for f in findings
+        if f["severity"] == ERROR and f["code"] in ACCESS_LOST and not (lenient and f["code"] in NOT_YET)
+    ]
+    account.update(
+        key_access=findings,
+        unavailable=bool(lost),
+        unavailable_reason="; ".join(f["message"] for f in lost) or None,
+    )
+    return account
+
+
+def key_access(ctx, principal_id, principal, key_identifier, account_tenant, target, grants=True):
+    """Everything that keeps ``principal`` (object id ``principal_id``, None if there is none) from using
+    ``key_identifier``, or puts it at risk, as findings; ``grants=False`` when the principal is not known yet
+    (check mode: an identity an earlier task creates)."""
+    try:
+        key_id = parse_key_identifier(key_identifier, ctx.cloud)
+    except CmkValidationError as exc:
+        return [finding("key_identifier_invalid", ERROR, key_identifier, str(exc))]
     found = []
-    if policy.get("rotate_after_create") or policy.get("rotate_before_expiry"):
+    vault = find_vault(ctx, key_id.vault_name, target.vault_group, target.near)
+    if vault is None and target.vault_group:
+        where = f"resource group '{target.vault_group}' (key_vault_resource_group)"
         found.append(
             finding(
-                "pinned_version_with_rotation_policy",
-                "warning",
-                "the account pins version {} of key '{}', which rotates automatically; use the versionless id {} "
-                "to follow it".format(key_id.version, key_id.name, key["versionless_id"]),
+                "vault_not_found",
+                ERROR,
+                f"vault '{key_id.vault_name}'",
+                f"vault '{key_id.vault_name}' is not in {where}",
             )
+        )
+    elif vault is None:
+        found.append(
+            finding(
+                "vault_not_found",
+                UNKNOWN,
+                f"vault '{key_id.vault_name}'",
+                f"vault '{key_id.vault_name}' is not in subscription {ctx.subscription_id}: its protections and "
+                "grants were not checked",
+            )
+        )
+    else:
+        found += vault_findings(vault, account_tenant)
+        if grants and principal_id is None:
+            found.append(
+                finding("no_identity", ERROR, principal, f"{principal} has no managed identity to reach the key with")
+            )
+        elif grants:
+            found += grant_findings(
+                _missing_grants(ctx, vault, principal_id, key_id.name),
+                principal,
+                vault["name"],
+                vault["enable_rbac_authorization"],
+            )
+    return found + _key_findings(ctx, key_id, vault is not None, target)
+
+
+def _missing_grants(ctx, vault, principal_id, key_name):
+    if vault["enable_rbac_authorization"]:
+        return missing_data_actions(ctx, principal_id, "{}/keys/{}".format(vault["id"], key_name))
+    entry = next((p for p in vault["access_policies"] if (p["object_id"] or "").lower() == principal_id.lower()), None)
+    return missing_permissions(entry["key_permissions"] if entry else [])
+
+
+def read_key(ctx, key_id, version=None, known_vault=True):
+    """The key (a version, or the newest), normalized without its policy; None if it does not exist.
+    A vault that Resource Manager does not know is read without retrying a failed connection: a name
+    that does not resolve is then far likelier a typo than a passing fault."""
+
+    def fetch():
+        keys = ctx.clients.keys(key_id.vault_url)
+        extra = {} if known_vault else _lro.NO_RETRY
+        label = f"{key_id.vault_url}/keys/{key_id.name}"
+        found = ctx.read("read key", label, keys.get_key, key_id.name, version, **extra)
+        return normalize_key(found, None) if found is not None else None
+
+    return ctx.once(("key", key_id.vault_url, key_id.name.lower(), version), fetch)
+
+
+def _key_findings(ctx, key_id, known_vault, target):
+    subject = key_subject(key_id.vault_name, key_id.name, key_id.version)
+    try:
+        key = read_key(ctx, key_id, key_id.version, known_vault)
+    except CmkUnreachable as exc:
+        severity = UNKNOWN if known_vault else ERROR
+        return [
+            finding(
+                "vault_unreachable",
+                severity,
+                f"vault '{key_id.vault_name}'",
+                f"{key_id.vault_url} could not be reached{'' if known_vault else ' (is the vault name right?)'}: "
+                + exc.message,
+            )
+        ]
+    except CmkError as exc:
+        return [finding("key_unreadable", UNKNOWN, subject, f"{subject} could not be read to check it: {exc.message}")]
+    if key is None:
+        return [finding("key_missing", ERROR, subject, f"{subject} does not exist (deleted or never created)")]
+    subject = key_subject(key_id.vault_name, key_id.name, key["version"])
+    found = key_spec_findings(key["key_type"], key["key_size"], key["key_ops"], subject)
+    found += key_state_findings(
+        key["enabled"],
+        parse_time(key["not_before"], "not_before"),
+        parse_time(key["expires"], "expires"),
+        subject,
+        expiry_days=target.expiry_days,
+    )
+    if target.deep and key_id.version:
+        newest = _optional(ctx, lambda: read_key(ctx, key_id))
+        policy = _optional(ctx, lambda: rotation_policy(ctx, key_id)) or {}
+        found += rotation_findings(
+            key_id.version,
+            (newest or {}).get("version"),
+            bool(policy.get("rotate_after_create") or policy.get("rotate_before_expiry")),
+            subject,
+            key["versionless_id"],
         )
     return found
 
 
-def key_access_findings(
-    service, principal_id, key_identifier, account_tenant, expiry_days=None, vault_resource_group=None
-):
-    """Everything that keeps (or would keep) principal ``principal_id`` from using ``key_identifier``."""
+def rotation_policy(ctx, key_id):
+    """The key's rotation policy as modules show it (read once per run)."""
+
+    def fetch():
+        keys = ctx.clients.keys(key_id.vault_url)
+        label = f"{key_id.vault_url}/keys/{key_id.name}"
+        return normalize_policy(ctx.read("read rotation policy of", label, keys.get_key_rotation_policy, key_id.name))
+
+    return ctx.once(("policy", key_id.vault_url, key_id.name.lower()), fetch)
+
+
+def _optional(ctx, read):
+    """An advisory read: without the right to it (getrotationpolicy, say), its check is skipped."""
     try:
-        key_id = parse_key_identifier(key_identifier, service.module.cloud)
-    except CmkValidationError as exc:
-        return [finding("key_identifier_invalid", "error", str(exc))]
-    found = []
-    vault = find_vault(service, key_id.vault_name, vault_resource_group)
-    if vault is None:
-        found.append(
-            finding(
-                "vault_not_found",
-                "unknown",
-                f"vault '{key_id.vault_name}' is not in subscription {service.clients.subscription_id}: "
-                "its protections and grants were not checked",
-            )
-        )
-    else:
-        found += _vault_findings(vault, account_tenant)
-        if principal_id is None:
-            found.append(finding("no_identity", "error", "the account has no managed identity to reach the key with"))
-        else:
-            found += _grant_findings(service, vault, principal_id, key_id.name)
-    key, problem = _read_key(service, key_id)
-    if problem:
-        return [*found, problem]
-    return found + _key_findings(key, expiry_days, time.time()) + _rotation_findings(service, key_id, key)
+        return read()
+    except CmkError:
+        return None

@@ -2,6 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The CMK compliance report: each account's findings, and a summary for scheduled drift jobs.
 
+Findings come from the same rules batch_account_cmk enforces (_rules.py, via cmk.account_key_access);
+vaults, keys, policies and role definitions are read once per run however many accounts share them.
+
 FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 """
 
@@ -9,70 +12,87 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import BatchAccountService
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERROR
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import by_severity
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import finding
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import normalize
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import with_key_access
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import finding
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import get_account
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import list_accounts
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import Target
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import account_key_access
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import key_version
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import with_key_access
 
 
-def account_findings(account):
-    found = []
-    if account["key_source"] != KEY_VAULT:
-        found.append(
-            finding(
-                "not_on_cmk", "error", "account '{}' is encrypted with Microsoft-managed keys".format(account["name"])
-            )
-        )
-    if account["unavailable"]:
-        found.append(
-            finding(
-                "account_unavailable",
-                "error",
-                "account '{}' is unavailable: {}".format(account["name"], account["unavailable_reason"]),
-            )
-        )
-    return found + account["key_access"]
+def audited(ctx, account, vault_group=None, expiry_days=None):
+    """``account`` with its key's findings (the info module's and the report's view)."""
+    target = Target(vault_group, near=account["resource_group"], expiry_days=expiry_days, deep=True)
+    return with_key_access(account, account_key_access(ctx, account, target))
 
 
-def report(module, names, resource_group, expiry_days):
-    """(one entry per account, a summary): findings with codes, for AWX drift jobs."""
-    service = BatchAccountService(module)
+def report(ctx, names, resource_group, expiry_days, vault_group=None):
+    """(one entry per account, a summary): findings with codes and severities, for AWX drift jobs."""
     if names:
-        operations = service.clients.batch.batch_account
-        accounts = []
-        for name in names:
-            body = service.read("read Batch account", name, operations.get, resource_group, name)
-            if body is None:
-                accounts.append({"id": None, "name": name, "resource_group": resource_group, "missing": True})
-                continue
-            accounts.append(with_key_access(service, normalize(rest_dict(body)), expiry_days))
+        accounts = [get_account(ctx, resource_group, name) or _missing(name, resource_group) for name in names]
     else:
-        accounts = service.list(resource_group, expiry_days)
-    entries = [_entry(account) for account in accounts]
-    codes = Counter(f["code"] for entry in entries for f in entry["findings"])
+        accounts = list_accounts(ctx, resource_group)
+    entries = [_entry(ctx, account, vault_group, expiry_days) for account in accounts]
+    every = [f for entry in entries for f in entry["findings"]]
     summary = {
         "accounts": len(entries),
         "compliant": sum(1 for e in entries if e["compliant"]),
         "non_compliant": sum(1 for e in entries if not e["compliant"]),
-        "findings": dict(sorted(codes.items())),
+        "by_severity": by_severity(every),
+        "findings": dict(sorted(Counter(f["code"] for f in every).items())),
     }
     return entries, summary
 
 
-def _entry(account):
+def _missing(name, resource_group):
+    return {"id": None, "name": name, "resource_group": resource_group, "missing": True}
+
+
+def _entry(ctx, account, vault_group, expiry_days):
     if account.get("missing"):
-        findings = [finding("account_missing", "error", "account '{}' does not exist".format(account["name"]))]
+        findings = [
+            finding(
+                "account_missing",
+                ERROR,
+                "Batch account '{}'".format(account["name"]),
+                "Batch account '{}' does not exist in resource group '{}'".format(
+                    account["name"], account["resource_group"]
+                ),
+            )
+        ]
+        account = dict(account, unavailable=None, unavailable_reason=None)
     else:
-        findings = account_findings(account)
+        account = audited(ctx, account, vault_group, expiry_days)
+        account["key_version"], account["key_follows_newest"] = key_version(ctx, account)
+        findings = list(account["key_access"])
+        if account["key_source"] != KEY_VAULT:
+            findings.insert(
+                0,
+                finding(
+                    "not_on_cmk",
+                    ERROR,
+                    "Batch account '{}'".format(account["name"]),
+                    "Batch account '{}' is encrypted with Microsoft-managed keys".format(account["name"]),
+                ),
+            )
     return {
         "id": account["id"],
         "name": account["name"],
         "resource_group": account["resource_group"],
         "key_source": account.get("key_source"),
         "key_identifier": account.get("key_identifier"),
+        "key_version": account.get("key_version"),
+        "key_follows_newest": account.get("key_follows_newest"),
         "identity_type": account.get("identity_type"),
-        "compliant": not findings,
+        "user_assigned_identity": account.get("user_assigned_identity"),
+        "unavailable": account["unavailable"],
+        "unavailable_reason": account["unavailable_reason"],
+        # A warning is a risk to watch, not a breach: only errors make an account non-compliant.
+        "compliant": not any(f["severity"] == ERROR for f in findings),
+        "by_severity": by_severity(findings),
         "findings": findings,
     }

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import IDENTITY_NAME
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import tracked_fields
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import identity_name_problems
 
 
 def normalize(body):
@@ -30,24 +32,47 @@ def normalize(body):
     }
 
 
-def get_identity(service, resource_group, name):
-    body = service.read(
-        "read user-assigned identity", name, service.clients.msi.user_assigned_identities.get, resource_group, name
-    )
-    return normalize(rest_dict(body))
+def get_identity(ctx, resource_group, name):
+    """User-assigned identity ``name`` in ``resource_group``, or None; read once per run."""
+
+    def fetch():
+        operations = ctx.clients.msi.user_assigned_identities
+        return normalize(rest_dict(ctx.read("read user-assigned identity", name, operations.get, resource_group, name)))
+
+    return ctx.once(("identity", resource_group.lower(), name.lower()), fetch)
 
 
-def find_identity(service, reference, resource_group, option):
-    """A user-assigned identity named by resource id or by name (in ``resource_group``); None if absent."""
+def find_identity(ctx, reference, resource_group, option):
+    """A user-assigned identity named by resource id or by name (in ``resource_group``); None if absent.
+
+    When it is absent, check mode assumes an earlier task creates it - unless the resource group does not
+    exist or an identity of that name lives in another group of the subscription: plain mistakes."""
     if reference.startswith("/"):
         try:
             parsed = _resource_id.parse(reference)
         except ValueError as exc:
-            from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
-
             raise CmkValidationError(f"{option}: {exc}") from exc
-        return get_identity(service, parsed["resource_group"], parsed["name"])
-    return get_identity(service, resource_group, reference)
+        resource_group, reference = parsed["resource_group"], parsed["name"]
+    found = get_identity(ctx, resource_group, reference)
+    if found is None:
+        group_location(ctx, resource_group, option + " (its resource group)")
+        elsewhere = [i["resource_group"] for i in _listed(ctx) if i["name"].lower() == reference.lower()]
+        if elsewhere:
+            raise CmkValidationError(
+                "{}: identity '{}' is not in resource group '{}' (an identity of that name is in {})".format(
+                    option, reference, resource_group, ", ".join(sorted(elsewhere))
+                )
+            )
+    return found
+
+
+def _listed(ctx):
+    def fetch():
+        operations = ctx.clients.msi.user_assigned_identities
+        pages = ctx.call("list user-assigned identities", "the subscription", operations.list_by_subscription)
+        return [normalize(rest_dict(item)) for item in ctx.call("list user-assigned identities", "", list, pages)]
+
+    return ctx.once(("identities",), fetch)
 
 
 class IdentityService(Service):
@@ -55,23 +80,21 @@ class IdentityService(Service):
     MANAGED = ("location", "tags")
 
     def validate(self):
-        return name_problems(
-            "name", self.params["name"], IDENTITY_NAME, "3-128 letters, digits, hyphens and underscores"
-        )
+        return identity_name_problems(self.params["name"])
 
     def get(self):
-        return get_identity(self, self.params["resource_group"], self.params["name"])
+        return get_identity(self.ctx, self.params["resource_group"], self.params["name"])
 
     def desired(self, current):
         location = self.params.get("location") or (current or {}).get("location")
         if location is None:
-            location = group_location(self, self.params["resource_group"])
+            location = group_location(self.ctx, self.params["resource_group"])
         tags = merge_tags((current or {}).get("tags"), self.params.get("tags"), self.params.get("purge_tags"))
         return {"location": location, "tags": tags}
 
     def check(self, current, desired):
         if current is None and self.params.get("location"):
-            group_location(self, self.params["resource_group"])  # a missing group fails here, before any write
+            group_location(self.ctx, self.params["resource_group"])  # a missing group fails here, before any write
         if current and _norm(current["location"]) != _norm(desired["location"]):
             return [
                 "location: identity '{}' is in {}; the location of an identity cannot change (delete and "
@@ -99,6 +122,10 @@ class IdentityService(Service):
             self.params["name"],
             {"tags": desired["tags"]},
         )
+
+    def guard_delete(self, current):
+        accounts = accounts_using(self.ctx, identity_id=current["id"])
+        refuse_breaking(f"deleting identity '{current['name']}'", accounts, self.params["force"], self.ctx)
 
     def delete(self, current):
         self.call(

@@ -8,25 +8,28 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
-from datetime import datetime
-from datetime import timezone
-
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import canonical_set
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_name_problems
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_problems
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_state_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_subject
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import POLICY_FIELDS
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import normalize_policy
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import policy_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import sdk_policy
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import cmk_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import vault_or_prediction
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import iso
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import key_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import vault_name_problems
 
 KEY_OPS = ["decrypt", "encrypt", "export", "import", "sign", "unwrapKey", "verify", "wrapKey"]
 OPS_SPELLING = {op.lower(): op for op in KEY_OPS}
@@ -35,27 +38,6 @@ DEFAULT_OPS = ["unwrapKey", "wrapKey"]
 
 def spelled_ops(ops):
     return [OPS_SPELLING[op] for op in canonical_set(ops)]
-
-
-def iso(moment):
-    """A datetime as 2027-01-31T12:00:00Z (UTC); None stays None."""
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(text, option):
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError as exc:
-        raise CmkValidationError(
-            f"{option}: '{text}' is not an ISO 8601 date-time such as 2027-01-31T00:00:00Z"
-        ) from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def normalize(key, policy):
@@ -77,6 +59,7 @@ def normalize(key, policy):
         "created": iso(props.created_on),
         "updated": iso(props.updated_on),
         "rotation_policy": normalize_policy(policy),
+        "deleted": False,
     }
 
 
@@ -86,17 +69,26 @@ class KeyService(Service):
     def __init__(self, module):
         super().__init__(module)
         self._vault = None
-        self.deleted = None
 
     @property
     def MANAGED(self):
-        fields = ("key_type", "key_size", "key_ops", "enabled", "not_before", "expires", "tags", "rotation_policy")
+        fields = (
+            "key_type",
+            "key_size",
+            "key_ops",
+            "enabled",
+            "not_before",
+            "expires",
+            "tags",
+            "rotation_policy",
+            "deleted",
+        )
         return fields + (("version",) if self.params.get("rotate") else ())
 
     @property
     def vault(self):
         if self._vault is None:
-            self._vault = vault_or_prediction(self, self.params["vault_name"], self.params["resource_group"])
+            self._vault = vault_or_prediction(self.ctx, self.params["vault_name"], self.params["resource_group"])
         return self._vault
 
     @property
@@ -111,7 +103,8 @@ class KeyService(Service):
     def validate(self):
         params = self.params
         problems = vault_name_problems(params["vault_name"]) + key_name_problems(params["name"])
-        problems += key_spec_problems(params.get("key_type"), params.get("key_size"), params.get("key_ops"))
+        spec = key_spec_findings(params.get("key_type"), params.get("key_size"), params.get("key_ops"), "the key")
+        problems += ["{}: {}".format(f["field"], f["message"]) for f in spec]
         unknown = [op for op in params.get("key_ops") or [] if op.lower() not in OPS_SPELLING]
         if unknown:
             problems.append(
@@ -129,10 +122,13 @@ class KeyService(Service):
         if self.vault.get("unknown"):
             return None
         key = self.read("read key", self.header(None), self.keys.get_key, name)
-        if key is None:
-            self.deleted = self._deleted(name)
+        if key is not None:
+            return normalize(key, self._policy(name))
+        deleted = self._deleted(name) if self.params.get("state") != "absent" else None
+        if deleted is None:
             return None
-        return normalize(key, self._policy(name))
+        # A soft-deleted key is the current state: recovering it is an update of "deleted", not a creation.
+        return dict(normalize(deleted, None), deleted=True)
 
     def _deleted(self, name):
         """The soft-deleted key of this name, if any; None also when the caller may not read deleted keys
@@ -150,7 +146,7 @@ class KeyService(Service):
             return self.call("read rotation policy of", self.header(None), self.keys.get_key_rotation_policy, name)
         except CmkNotFound:
             return None
-        except Exception:
+        except CmkError:
             if self.params.get("rotation_policy"):
                 raise
             return None
@@ -174,14 +170,19 @@ class KeyService(Service):
             if wanted_policy
             else current_values.get("rotation_policy"),
         }
+        desired["deleted"] = False
+        if current_values.get("deleted") and params.get("purge_deleted"):
+            desired = dict(self.desired(None), deleted=False)  # purged, then made anew
         if params.get("rotate"):
             desired["version"] = None  # a new one, whose id only Key Vault can tell
         return desired
 
     def check(self, current, desired):
         params = self.params
-        problems = [] if self.vault.get("unknown") else list(cmk_problems(self.vault))
-        if current is not None and not params.get("rotate"):
+        problems = []
+        if not self.vault.get("unknown"):
+            problems += ["vault_name: " + f["message"] for f in errors(vault_findings(self.vault))]
+        if current is not None and not current["deleted"] and not params.get("rotate"):
             for field in ("key_type", "key_size"):
                 if desired[field] != current[field]:
                     problems.append(
@@ -190,32 +191,71 @@ class KeyService(Service):
                             field, current["name"], current[field], field.replace("_", " "), desired[field]
                         )
                     )
-        if (
-            current is None
-            and self.deleted is not None
-            and not params.get("recover")
-            and not params.get("purge_deleted")
-        ):
+        if current is not None and current["deleted"] and not (params["recover"] or params["purge_deleted"]):
             problems.append(
                 "name: key '{}' is soft-deleted in vault '{}'; set recover: true to recover it, or purge_deleted: true "
                 "to purge it and create a new one".format(params["name"], self.vault["name"])
             )
+        return problems or self._fitness(current, desired)
+
+    def _fitness(self, current, desired):
+        """The key this run leaves must be one Batch can use - or the task asked for it not to be, and no
+        account relies on it (unless forced)."""
+        subject = key_subject(self.vault["name"], self.params["name"])
+        found = key_spec_findings(desired["key_type"], desired["key_size"], desired["key_ops"], subject)
+        found += key_state_findings(
+            desired["enabled"],
+            parse_time(desired["not_before"], "not_before"),
+            parse_time(desired["expires"], "expires"),
+            subject,
+        )
+        problems, asked = [], []
+        for item in found:
+            option = {"key_size": "key_size", "key_type": "key_type"}.get(item["field"], item["field"])
+            new = current is None or current["deleted"]
+            if self.params.get(option) is not None and not (new and option in ("expires", "not_before")):
+                asked.append(item["message"])  # asked for: refused only if an account relies on the key
+            elif self.params.get(option) is not None:
+                problems.append(f"{option}: {item['message']} - a new key would be unusable at once")
+            else:
+                problems.append(
+                    "{}: {}; set {} (or rotate: true) to make it usable for customer-managed keys".format(
+                        option, item["message"], option
+                    )
+                )
+        if asked and not problems:
+            self._guard("; ".join(asked))
         return problems
 
+    def guard_delete(self, current):
+        self._guard("deleting key '{}'".format(self.params["name"]))
+
+    def _guard(self, what):
+        accounts = accounts_using(self.ctx, vault_name=self.vault["name"], key_name=self.params["name"])
+        refuse_breaking(what, accounts, self.params["force"], self.ctx)
+
     def create(self, desired):
-        name = self.params["name"]
-        if self.deleted is not None and self.params.get("recover"):
-            poller = self.call("recover key", self.header(None), self.keys.begin_recover_deleted_key, name)
-            _lro.wait(poller, self.params["wait_timeout"], "recovery of key " + name)
-            self.update(self.get(), desired)
-            return
-        if self.deleted is not None:
-            self.call("purge key", self.header(None), self.keys.purge_deleted_key, name)
         self._new_version(desired, previous=None, rotate_in_place=False)
         if self.params.get("rotation_policy"):
             self._put_policy(desired["rotation_policy"])
 
     def update(self, current, desired):
+        name = self.params["name"]
+        if current["deleted"] and self.params["purge_deleted"]:
+            self.call("purge key", self.header(None), self.keys.purge_deleted_key, name)
+            return self.create(desired)
+        if current["deleted"]:
+            poller = self.call("recover key", self.header(None), self.keys.begin_recover_deleted_key, name)
+            self.call(
+                "recover key",
+                self.header(None),
+                _lro.wait,
+                poller,
+                self.params["wait_timeout"],
+                "recovery of key " + name,
+            )
+            self.ctx.forget()
+            current = self.get()
         if self.params.get("rotation_policy") and current["rotation_policy"] != desired["rotation_policy"]:
             self._put_policy(desired["rotation_policy"])  # first, so a rotation below applies its expiry
         if self.params.get("rotate"):
@@ -227,13 +267,14 @@ class KeyService(Service):
                 "update key",
                 current["id"],
                 self.keys.update_key_properties,
-                self.params["name"],
+                name,
                 key_operations=desired["key_ops"],
                 enabled=desired["enabled"],
                 not_before=parse_time(desired["not_before"], "not_before"),
                 expires_on=parse_time(desired["expires"], "expires"),
                 tags=desired["tags"],
             )
+        return None
 
     def _put_policy(self, policy):
         from azure.keyvault.keys import KeyRotationPolicy

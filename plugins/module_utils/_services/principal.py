@@ -12,15 +12,15 @@ import base64
 import json
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
-from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import get_account
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import find_identity
 
 
-def caller_object_id(service):
+def caller_object_id(ctx):
     """The object id of whoever runs the module: the ``oid`` claim of its Resource Manager token."""
-    clients = service.clients
-    token = service.call("get a token", "the caller", clients.credential.get_token, clients.cloud.arm_scope)
+    clients = ctx.clients
+    token = ctx.call("get a token", "the caller", clients.credential.get_token, clients.cloud.arm_scope)
     try:
         payload = token.token.split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -29,7 +29,7 @@ def caller_object_id(service):
         raise CmkValidationError("caller: the credential's token does not name its principal (no oid claim)") from exc
 
 
-def _batch_principal(service, reference, resource_group):
+def _batch_principal(ctx, reference, resource_group, revoking):
     if reference.startswith("/"):
         try:
             parsed = _resource_id.parse(reference)
@@ -38,39 +38,50 @@ def _batch_principal(service, reference, resource_group):
         resource_group, name = parsed["resource_group"], parsed["name"]
     else:
         name = reference
-    operations = service.clients.batch.batch_account
-    account = rest_dict(service.read("read Batch account", name, operations.get, resource_group, name))
+    account = get_account(ctx, resource_group, name)
     if account is None:
-        return service.not_yet(
-            "batch_account",
-            f"Batch account '{name}' does not exist in resource group '{resource_group}'",
+        if revoking:
+            return None  # no account, no principal: nothing to revoke
+        return ctx.not_yet(
+            "batch_account", f"Batch account '{name}' does not exist in resource group '{resource_group}'"
         )
-    identity = account.get("identity") or {}
-    if identity.get("type") != "SystemAssigned":
-        return service.not_yet(
+    if account["identity_type"] != "SystemAssigned":
+        if revoking:
+            return None
+        return ctx.not_yet(
             "batch_account",
             "Batch account '{}' has no system-assigned identity (identity type {}); set identity_type: "
             "SystemAssigned with azure_cmk.batch.batch_account_cmk, or grant its user-assigned identity "
-            "with the identity option".format(name, identity.get("type", "None")),
+            "with the identity option".format(name, account["identity_type"]),
         )
-    return identity["principalId"]
+    return account["principal_id"]
 
 
-def resolve_principal(service, params):
-    """(object id, or None when check mode cannot know it yet; a label naming the principal for messages)."""
+def resolve_principal(ctx, params, revoking=False):
+    """(object id, or None when it cannot be known yet in check mode - or, when ``revoking``, when the
+    identity or account is gone; a label naming the principal for messages)."""
     group = params.get("principal_resource_group") or params["resource_group"]
     if params.get("caller"):
-        object_id = caller_object_id(service)
+        object_id = caller_object_id(ctx)
         return object_id, f"the caller (principal {object_id})"
     if params.get("object_id"):
         return params["object_id"], "principal " + params["object_id"]
     if params.get("identity"):
-        found = find_identity(service, params["identity"], group, "identity")
-        label = "identity " + params["identity"]
-        if found is None:
-            return service.not_yet(
+        found = find_identity(ctx, params["identity"], group, "identity")
+        label = "user-assigned identity '{}'".format(params["identity"].rsplit("/", 1)[-1])
+        if found is None and not revoking:
+            ctx.not_yet(
                 "identity",
                 "user-assigned identity '{}' does not exist in resource group '{}'".format(params["identity"], group),
-            ), label
-        return found["principal_id"], label
-    return _batch_principal(service, params["batch_account"], group), "Batch account " + params["batch_account"]
+            )
+        return (found or {}).get("principal_id"), label
+    if params.get("batch_account"):
+        label = "the system-assigned identity of Batch account '{}'".format(params["batch_account"].rsplit("/", 1)[-1])
+        return _batch_principal(ctx, params["batch_account"], group, revoking), label
+    # The argument spec makes one of them present, so the one given was null, empty or false: in check
+    # mode typically an id that an earlier task returns only once it has run.
+    message = "caller, object_id, identity or batch_account: the principal to grant is null, empty or false"
+    if ctx.check_mode:
+        ctx.warn(message + " (check mode: assuming an earlier task provides it)")
+        return None, "the principal (not known until an earlier task has run)"
+    raise CmkValidationError(message)

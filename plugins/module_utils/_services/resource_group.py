@@ -10,15 +10,16 @@ from __future__ import annotations
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 
 
-def group_location(service, name):
+def get_group(ctx, name):
+    """Resource group ``name``, or None; read once per run (desired() and check() both ask)."""
+    return ctx.once(
+        ("group", name.lower()), lambda: ctx.read("read resource group", name, ctx.clients.resource_group, name)
+    )
+
+
+def group_location(ctx, name, option="resource_group"):
     """The location of resource group ``name``, which new resources default to."""
-    # desired() and check() both ask when creating; read the group once per module run.
-    cache = service.__dict__.setdefault("_groups", {})
-    if name not in cache:
-        cache[name] = service.read("read resource group", name, service.clients.resource_group, name)
-    group = cache[name]
+    group = get_group(ctx, name)
     if group is None:
-        raise CmkValidationError(
-            f"resource_group: '{name}' does not exist in subscription {service.clients.subscription_id}"
-        )
+        raise CmkValidationError(f"{option}: '{name}' does not exist in subscription {ctx.subscription_id}")
     return group["location"]

@@ -11,7 +11,8 @@ import fnmatch
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import GUID
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import REQUIRED_DATA_ACTIONS
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import GUID
 
 
 def _role(body):
@@ -19,20 +20,39 @@ def _role(body):
     return {"id": body["id"], "name": props.get("roleName"), "permissions": props.get("permissions") or []}
 
 
-def find_role(service, role, scope):
+# The built-in encryption role, as Azure defines it: known without a read.
+ENCRYPTION_ROLE_GUID = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+_KNOWN = {ENCRYPTION_ROLE_GUID: [{"dataActions": list(REQUIRED_DATA_ACTIONS), "notDataActions": []}]}
+
+
+def find_role(ctx, role, scope):
     """A role definition by name ("Key Vault Crypto Service Encryption User"), GUID, or full id."""
-    operations = service.clients.authorization.role_definitions
+    operations = ctx.clients.authorization.role_definitions
     if role.startswith("/") or GUID.match(role):
         guid = role.rstrip("/").rsplit("/", 1)[-1]
-        found = service.read("read role definition", role, operations.get, scope, guid)
+        found = ctx.read("read role definition", role, operations.get, scope, guid)
         if found is None:
             raise CmkValidationError(f"role: no role definition with id '{role}'")
         return _role(rest_dict(found))
     listed = operations.list(scope, filter=f"roleName eq '{role}'")
-    found = service.call("find role definition", role, list, listed)
+    found = ctx.call("find role definition", role, list, listed)
     if not found:
         raise CmkValidationError(f"role: no role named '{role}'")
     return _role(rest_dict(found[0]))
+
+
+def _permissions(ctx, definition_id):
+    """A role definition's permission blocks, read once per run (the encryption role not at all)."""
+    guid = definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
+    if guid in _KNOWN:
+        return _KNOWN[guid]
+
+    def fetch():
+        operations = ctx.clients.authorization.role_definitions
+        found = ctx.read("read role definition", definition_id, operations.get_by_id, definition_id)
+        return _role(rest_dict(found))["permissions"] if found is not None else []
+
+    return ctx.once(("role", guid), fetch)
 
 
 def _covers(outer, inner):
@@ -49,23 +69,16 @@ def _allows(permissions, action):
     return False
 
 
-def missing_data_actions(service, principal_id, scope, actions):
+def missing_data_actions(ctx, principal_id, scope, actions=REQUIRED_DATA_ACTIONS):
     """The data ``actions`` at ``scope`` that no role assignment of ``principal_id`` (there or above) grants."""
-    operations = service.clients.authorization
+    operations = ctx.clients.authorization
     listed = operations.role_assignments.list_for_scope(scope, filter=f"principalId eq '{principal_id}'")
     permissions = []
-    for assignment in service.call("list role assignments", scope, list, listed):
+    for assignment in ctx.call("list role assignments", scope, list, listed):
         props = rest_dict(assignment).get("properties") or {}
         if (
             _covers(props.get("scope") or "", scope)
             and (props.get("principalId") or "").lower() == principal_id.lower()
         ):
-            definition = service.read(
-                "read role definition",
-                props["roleDefinitionId"],
-                operations.role_definitions.get_by_id,
-                props["roleDefinitionId"],
-            )
-            if definition is not None:
-                permissions += _role(rest_dict(definition))["permissions"]
+            permissions += _permissions(ctx, props["roleDefinitionId"])
     return [action for action in actions if not _allows(permissions, action)]

@@ -11,12 +11,16 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import vault_url
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_name_problems
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import tracked_fields
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import account_label
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_on
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import missing_data_actions
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import vault_name_problems
 
 # Managed field -> property name in the REST body.
 PROPERTIES = {
@@ -60,18 +64,20 @@ def normalize(body):
     }
 
 
-def vault_or_prediction(service, name, resource_group, rbac=False):
-    """The vault, or - in check mode, when an earlier task would create it - what it would be (``unknown``)."""
-    vault = get_vault(service, resource_group, name)
+def vault_or_prediction(ctx, name, resource_group, rbac=True):
+    """The vault, or - in check mode, when an earlier task would create it - what it would be (``unknown``;
+    RBAC unless told: the default of new vaults, in Azure and in azure_cmk.batch.keyvault)."""
+    vault = get_vault(ctx, resource_group, name)
     if vault is not None:
         return vault
-    service.not_yet("vault_name", f"vault '{name}' does not exist in resource group '{resource_group}'")
-    vault_id = _resource_id.build(service.clients.subscription_id, resource_group, "Microsoft.KeyVault", "vaults", name)
+    group_location(ctx, resource_group)  # a wrong group is a mistake, not something an earlier task creates
+    ctx.not_yet("vault_name", f"vault '{name}' does not exist in resource group '{resource_group}'")
+    vault_id = _resource_id.build(ctx.subscription_id, resource_group, "Microsoft.KeyVault", "vaults", name)
     return {
         "id": vault_id,
         "name": name,
         "tenant_id": None,
-        "vault_uri": vault_url(service.module.cloud, name) + "/",  # Azure's vaultUri ends with a slash
+        "vault_uri": vault_url(ctx.cloud, name) + "/",  # Azure's vaultUri ends with a slash
         "enable_rbac_authorization": rbac,
         "enable_soft_delete": True,
         "enable_purge_protection": True,
@@ -80,26 +86,32 @@ def vault_or_prediction(service, name, resource_group, rbac=False):
     }
 
 
-def cmk_problems(vault):
-    """Why this vault cannot hold a Batch customer-managed key (empty when it can)."""
-    return vault_problems(vault["name"], vault["enable_soft_delete"], vault["enable_purge_protection"])
+def get_vault(ctx, resource_group, name):
+    """Vault ``name`` in ``resource_group``, or None; read once per run."""
+
+    def fetch():
+        operations = ctx.clients.keyvault.vaults
+        return normalize(rest_dict(ctx.read("read key vault", name, operations.get, resource_group, name)))
+
+    return ctx.once(("vault", resource_group.lower(), name.lower()), fetch)
 
 
-def get_vault(service, resource_group, name):
-    operations = service.clients.keyvault.vaults
-    return normalize(rest_dict(service.read("read key vault", name, operations.get, resource_group, name)))
-
-
-def find_vault(service, name, resource_group=None):
-    """A vault by name: in ``resource_group`` if given, else anywhere in the subscription; None if not found."""
+def find_vault(ctx, name, resource_group=None, near=None):
+    """A vault by name: in ``resource_group`` if given; else in ``near`` (the group it most often shares with
+    its user) and then anywhere in the subscription (listed once per run); None if not found."""
     if resource_group:
-        return get_vault(service, resource_group, name)
-    # One listing per module run: a report over many accounts asks for the same vaults again and again.
-    if "_vaults_by_name" not in service.__dict__:
-        operations = service.clients.keyvault.vaults
-        listed = service.call("list key vaults", "the subscription", list, operations.list_by_subscription())
-        service._vaults_by_name = {body.name.lower(): normalize(rest_dict(body)) for body in listed}
-    return service._vaults_by_name.get(name.lower())
+        return get_vault(ctx, resource_group, name)
+    if near:
+        found = get_vault(ctx, near, name)
+        if found is not None:
+            return found
+
+    def listing():
+        operations = ctx.clients.keyvault.vaults
+        listed = ctx.call("list key vaults", "the subscription", list, operations.list_by_subscription())
+        return {body.name.lower(): normalize(rest_dict(body)) for body in listed}
+
+    return ctx.once(("vaults",), listing).get(name.lower())
 
 
 class VaultService(Service):
@@ -123,7 +135,7 @@ class VaultService(Service):
         return problems
 
     def get(self):
-        return get_vault(self, self.params["resource_group"], self.params["name"])
+        return get_vault(self.ctx, self.params["resource_group"], self.params["name"])
 
     def _param(self, name, current, default):
         value = self.params.get(name)
@@ -135,7 +147,7 @@ class VaultService(Service):
         params = self.params
         location = params.get("location") or (current or {}).get("location")
         if location is None:
-            location = group_location(self, params["resource_group"])
+            location = group_location(self.ctx, params["resource_group"])
         tenant = params.get("vault_tenant") or (current or {}).get("tenant_id")
         if tenant is None:
             tenant = self.call("read subscription", self.clients.subscription_id, self.clients.subscription)["tenantId"]
@@ -158,6 +170,8 @@ class VaultService(Service):
             problems += self._name_free(name)
         else:
             problems += _one_way_problems(current, desired, self.params)
+            if desired["enable_rbac_authorization"] and not current["enable_rbac_authorization"] and not problems:
+                self._guard_rbac_switch(current)
         if not desired["enable_purge_protection"]:
             problems.append(
                 f"enable_purge_protection: vault '{name}' would have no purge protection, which Batch "
@@ -166,8 +180,27 @@ class VaultService(Service):
             )
         return problems
 
+    def _guard_rbac_switch(self, current):
+        """Access policies stop counting on an RBAC vault: accounts whose identity has no role lose their key."""
+        broken = [
+            account_label(account)
+            for account, key_id in accounts_on(self.ctx, vault_name=current["name"])
+            if not account["principal_id"]
+            or missing_data_actions(self.ctx, account["principal_id"], "{}/keys/{}".format(current["id"], key_id.name))
+        ]
+        refuse_breaking(
+            "switching vault '{}' to RBAC (its access policies then stop counting)".format(current["name"]),
+            broken,
+            self.params["force"],
+            self.ctx,
+        )
+
+    def guard_delete(self, current):
+        accounts = accounts_using(self.ctx, vault_name=current["name"])
+        refuse_breaking(f"deleting vault '{current['name']}'", accounts, self.params["force"], self.ctx)
+
     def _name_free(self, name):
-        group_location(self, self.params["resource_group"])  # a missing group fails here, before any write
+        group_location(self.ctx, self.params["resource_group"])  # a missing group fails here, before any write
         if self._deleted() is not None:
             return (
                 []
@@ -215,7 +248,15 @@ class VaultService(Service):
                 params["name"],
                 body,
             )
-            _lro.wait(poller, params["wait_timeout"], "recovery of vault " + params["name"])
+            self.call(
+                "recover key vault",
+                params["name"],
+                _lro.wait,
+                poller,
+                params["wait_timeout"],
+                "recovery of vault " + params["name"],
+            )
+            self.ctx.forget()
             self.update(self.get(), desired)
             return
         body = {"location": desired["location"], "tags": desired["tags"], "properties": _properties(desired, full=True)}
@@ -227,7 +268,14 @@ class VaultService(Service):
             params["name"],
             body,
         )
-        _lro.wait(poller, params["wait_timeout"], "creation of vault " + params["name"])
+        self.call(
+            "create key vault",
+            params["name"],
+            _lro.wait,
+            poller,
+            params["wait_timeout"],
+            "creation of vault " + params["name"],
+        )
 
     def update(self, current, desired):
         changed = {k: v for k, v in desired.items() if current.get(k) != v}
@@ -255,7 +303,7 @@ class VaultService(Service):
             current or {"id": self._id(), "name": self.params["name"], "resource_group": self.params["resource_group"]}
         )
         predicted.update(desired)
-        predicted.setdefault("vault_uri", vault_url(self.module.cloud, self.params["name"]) + "/")
+        predicted.setdefault("vault_uri", vault_url(self.ctx.cloud, self.params["name"]) + "/")
         predicted.setdefault("enable_soft_delete", True)
         predicted.setdefault("access_policies", [])
         predicted.setdefault("provisioning_state", None)

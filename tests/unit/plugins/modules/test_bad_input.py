@@ -220,7 +220,7 @@ CASES = [
         "policy-two-principals",
         keyvault_access_policy.main,
         {"vault_name": "kv-good", "resource_group": RG, "object_id": AUTOMATION, "identity": "id-good"},
-        "parameters are mutually exclusive: caller|object_id|identity|batch_account",
+        "parameters are mutually exclusive: object_id|identity|batch_account",
     ),
     (
         "policy-no-principal",
@@ -251,7 +251,7 @@ CASES = [
         "key-no-unwrap",
         keyvault_cmk_key.main,
         _key(name="new", key_ops=["wrapKey", "encrypt"]),
-        "key_ops: must include wrapKey and unwrapKey (missing unwrapKey)",
+        "key_ops: the key's permitted operations must include wrapKey and unwrapKey (missing unwrapKey)",
     ),
     (
         "key-unknown-op",
@@ -263,7 +263,7 @@ CASES = [
         "key-unprotected-vault",
         keyvault_cmk_key.main,
         _key(vault_name="kv-soft", name="new"),
-        "vault 'kv-soft': purge protection must be enabled",
+        "vault_name: vault 'kv-soft' does not have purge protection enabled",
     ),
     ("key-size-change", keyvault_cmk_key.main, _key(key_size=4096), "key_size: key 'cmk' is 2048"),
     (
@@ -392,6 +392,79 @@ CASES = [
         user_identity.main,
         {"name": "id-good", "resource_group": RG, "cert_validation_mode": "ignore"},
         "cert_validation_mode: 'ignore' is not supported",
+    ),
+    # Truthful runs (issue 11): mistakes that used to crash, pass silently or point the wrong way.
+    (
+        "policy-caller-and-object-id",
+        keyvault_access_policy.main,
+        {"vault_name": "kv-good", "resource_group": RG, "caller": True, "object_id": AUTOMATION},
+        "caller: true names the principal already; it excludes object_id",
+    ),
+    (
+        "policy-null-principal",
+        keyvault_access_policy.main,
+        {"vault_name": "kv-good", "resource_group": RG, "object_id": None},
+        "the principal to grant is null, empty or false",
+    ),
+    (
+        "policy-caller-false-alone",
+        keyvault_access_policy.main,
+        {"vault_name": "kv-good", "resource_group": RG, "caller": False},
+        "the principal to grant is null, empty or false",
+    ),
+    (
+        "policy-empty-permissions",
+        keyvault_access_policy.main,
+        {"vault_name": "kv-good", "resource_group": RG, "caller": True, "key_permissions": []},
+        "key_permissions: is empty",
+    ),
+    (
+        "account-null-key-identifier",
+        batch_account_cmk.main,
+        dict(_sys(None)),
+        "key_identifier: is null or empty",
+    ),
+    (
+        "account-wrong-vault-group",
+        batch_account_cmk.main,
+        dict(_id("cmk"), key_vault_resource_group="rg-other"),
+        "vault 'kv-good' is not in resource group 'rg-other' (key_vault_resource_group)",
+    ),
+    (
+        "account-vault-typo",
+        batch_account_cmk.main,
+        dict(_id("cmk"), key_identifier="https://kv-goood.vault.azure.net/keys/cmk"),
+        "could not be reached (is the vault name right?)",
+    ),
+    (
+        "account-identity-in-other-group",
+        batch_account_cmk.main,
+        dict(_id("cmk"), identity_resource_group="rg-other"),
+        "identity 'id-good' is not in resource group 'rg-other' (an identity of that name is in rg-cmk)",
+    ),
+    (
+        "key-expired-at-creation",
+        keyvault_cmk_key.main,
+        _key(name="stale", expires="2020-01-01T00:00:00Z"),
+        "expires: key 'stale' in vault 'kv-good' expired at 2020-01-01T00:00:00Z - a new key would be unusable",
+    ),
+    (
+        "key-not-yet-valid-at-creation",
+        keyvault_cmk_key.main,
+        _key(name="later", not_before="2099-01-01T00:00:00Z"),
+        "not_before: key 'later' in vault 'kv-good' is not active before 2099-01-01T00:00:00Z",
+    ),
+    (
+        "key-silently-disabled",
+        keyvault_cmk_key.main,
+        _key(name="off"),
+        "enabled: key 'off' in vault 'kv-good' is disabled; set enabled",
+    ),
+    (
+        "key-silently-small",
+        keyvault_cmk_key.main,
+        _key(name="small"),
+        "key_size: key 'small' in vault 'kv-good' has 1024 bits",
     ),
 ]
 PREPARE = {"account-wrong-tenant": _tenant_moved}

@@ -122,22 +122,57 @@ def test_new_version_other_key_versionless_and_revert(run_module, emulator, key,
     assert not run_module(batch_account_cmk.main, dict(on_cmk, key_source="Microsoft.Batch"))["changed"]
 
 
-def test_lost_access_is_reported_and_blocks_changes(run_module, emulator, key, on_cmk):
-    _grant(run_module, batch_account="batchsys", state="absent")
-    current = run_module(batch_account_cmk.main, on_cmk)
-    assert current["changed"] is False
-    account = current["batch_account"]
-    assert account["unavailable"] is True and account["provisioning_state"] == "Invalid"
-    assert "lacks get, wrapKey, unwrapKey" in account["unavailable_reason"]
+def test_lost_access_fails_the_run_and_blocks_changes(run_module, emulator, key, on_cmk):
+    _grant(run_module, batch_account="batchsys", state="absent", force=True)
+    # Green would be a lie: nothing changes, but the account cannot use its key.
+    broken = run_module(batch_account_cmk.main, on_cmk)
+    assert broken["failed"] and "cannot use its key" in broken["msg"], broken
+    assert "the system-assigned identity of Batch account 'batchsys' lacks get, wrapKey, unwrapKey" in broken["msg"]
+    # Check mode cannot tell whether an earlier task of the run restores the grant: it says so.
+    predicted = run_module(batch_account_cmk.main, on_cmk, check=True)
+    assert not predicted.get("failed") and predicted["changed"] is False
+    assert any("lacks get, wrapKey, unwrapKey" in w and "earlier task" in w for w in predicted["warnings"])
+    glass = run_module(batch_account_cmk.main, dict(on_cmk, allow_unavailable=True))
+    account = glass["batch_account"]
+    assert glass["changed"] is False and account["unavailable"] is True
+    assert "lacks get, wrapKey, unwrapKey on vault 'kv-batch'" in account["unavailable_reason"]
+    assert [f["code"] for f in account["key_access"]] == ["identity_lacks_access"]
+    assert any("cannot use its key" in w for w in glass["warnings"])
     seq = emulator.journal.last_seq
     blocked = run_module(batch_account_cmk.main, dict(on_cmk, key_source="Microsoft.Batch"))
     assert blocked["failed"] and "is unavailable" in blocked["msg"] and "restore the grant" in blocked["msg"]
     assert writes_since(emulator, seq) == []
     _grant(run_module, batch_account="batchsys")
-    assert run_module(batch_account_cmk.main, on_cmk)["batch_account"]["unavailable"] is False
+    healthy = run_module(batch_account_cmk.main, on_cmk)["batch_account"]
+    assert healthy["unavailable"] is False and healthy["key_access"] == []
+
+
+@pytest.mark.parametrize(
+    ("attributes", "code", "words"),
+    [
+        ({"enabled": False}, "key_disabled", "is disabled"),
+        ({"exp": 1_000_000_000}, "key_expired", "expired at 2001-09-09T01:46:40Z"),
+    ],
+)
+def test_a_disabled_or_expired_key_is_never_green(run_module, emulator, key, on_cmk, attributes, code, words):
+    """Changed out of band (the emulator's state): the account cannot use the key, in check and apply mode."""
+    _set_key_attributes(emulator, "cmk", attributes)
+    seq = emulator.journal.last_seq
+    for check in (True, False):
+        result = run_module(batch_account_cmk.main, on_cmk, check=check)
+        assert result["failed"], result
+        assert f"key 'cmk' (version {key['version']}) in vault 'kv-batch' {words}" in result["msg"]
+        assert f"[{code}]" in result["msg"]
+    assert writes_since(emulator, seq) == []
+
+
+def _set_key_attributes(emulator, name, attributes):
+    with emulator.store.lock:
+        for version in emulator.store.data["vaultData"]["kv-batch"]["keys"][name]["versions"].values():
+            version["attributes"].update(attributes)
 
 
 def test_absent_deletes_even_an_unavailable_account(run_module, emulator, key, on_cmk):
-    _grant(run_module, batch_account="batchsys", state="absent")
+    _grant(run_module, batch_account="batchsys", state="absent", force=True)
     assert run_module(batch_account_cmk.main, dict(on_cmk, state="absent"))["changed"]
     assert not run_module(batch_account_cmk.main, dict(on_cmk, state="absent"))["changed"]

@@ -117,13 +117,25 @@ def test_every_finding_is_reported_where_it_is(run_module, emulator, control, co
             _clone(emulator, account, name, **encryption)
         _clone(emulator, account, "noidentity", identity={"type": "None"})
         cases["noidentity"] = (None, "no_identity")
-    findings = _report(run_module)
+    entries = _entries(run_module)
+    findings = {name: {f["code"] for f in entry["findings"]} for name, entry in entries.items()}
     assert findings["good"] == set()
     for name, (_encryption, code) in cases.items():
         assert code in findings[name], (name, findings[name])
-    for name in ("off", "old", "gone", "noidentity"):
-        assert "account_unavailable" in findings[name], name
-    assert findings["soon"] == {"key_expiring"}  # a risk, not a loss of access
+    for name in ("off", "old", "gone", "noidentity", "ec", "small", "nowrap", "later"):
+        assert entries[name]["unavailable"] is True and not entries[name]["compliant"], name
+    # A risk, not a loss of access: reported, but the account stays compliant.
+    assert findings["soon"] == {"key_expiring"} and entries["soon"]["compliant"] and not entries["soon"]["unavailable"]
+    assert entries["pinned"]["compliant"] and entries["pinned"]["by_severity"] == {
+        "error": 0,
+        "warning": 1,
+        "unknown": 0,
+    }
+    (disabled,) = entries["off"]["findings"]
+    version = _key_versions(emulator, "off")["order"][-1]
+    assert disabled["message"] == f"key 'off' (version {version}) in vault 'kv-report' is disabled"
+    (missing,) = [f for f in entries["noidentity"]["findings"] if f["code"] == "no_identity"]
+    assert missing["message"] == "Batch account 'noidentity' has no managed identity to reach the key with"
 
 
 def test_vault_and_grant_findings(run_module, emulator, compliant):
@@ -136,24 +148,46 @@ def test_vault_and_grant_findings(run_module, emulator, compliant):
         vault["properties"]["enableSoftDelete"] = False
     run_module(
         keyvault_access_policy.main,
-        {"vault_name": "kv-report", "resource_group": RG, "identity": "id-report", "state": "absent"},
+        {"vault_name": "kv-report", "resource_group": RG, "identity": "id-report", "state": "absent", "force": True},
     )
-    findings = _report(run_module)["good"]
-    assert {
-        "vault_purge_protection_disabled",
-        "vault_soft_delete_disabled",
-        "identity_lacks_access",
-        "account_unavailable",
-    } <= findings
+    good = _entries(run_module)["good"]
+    findings = {f["code"] for f in good["findings"]}
+    assert {"vault_purge_protection_disabled", "vault_soft_delete_disabled", "identity_lacks_access"} <= findings
+    assert good["unavailable"] is True
+    (grant,) = [f for f in good["findings"] if f["code"] == "identity_lacks_access"]
+    # Named by what a person knows, not by a GUID.
+    assert grant["subject"] == "user-assigned identity 'id-report' of Batch account 'good'"
+    assert grant["message"].startswith("user-assigned identity 'id-report' of Batch account 'good' lacks get, wrapKey")
     with emulator.store.lock:
         vault["properties"]["tenantId"] = "a3d9b1c7-8e2f-4b6a-9d5c-0f1e2a3b4c5d"
-    assert "vault_tenant_mismatch" in _report(run_module)["good"]
+    assert "vault_tenant_mismatch" in {f["code"] for f in _entries(run_module)["good"]["findings"]}
 
 
 def test_named_accounts_and_the_summary(run_module, emulator, compliant):
     result = run_module(cmk_compliance_info.main, {"names": ["good", "missing"], "resource_group": RG})
     assert [(a["name"], a["compliant"]) for a in result["accounts"]] == [("good", True), ("missing", False)]
-    assert result["summary"] == {"accounts": 2, "compliant": 1, "non_compliant": 1, "findings": {"account_missing": 1}}
+    assert result["summary"] == {
+        "accounts": 2,
+        "compliant": 1,
+        "non_compliant": 1,
+        "by_severity": {"error": 1, "warning": 0, "unknown": 0},
+        "findings": {"account_missing": 1},
+    }
+    good = result["accounts"][0]
+    assert good["key_follows_newest"] is True and good["key_version"] == compliant[1]["version"]
+
+
+def test_an_account_pinned_to_an_old_version_is_reported(run_module, emulator, compliant):
+    account, key = compliant
+    with emulator.store.lock:
+        _clone(emulator, account, "pinned", **_kv(key["id"]))
+    rotated = run_module(
+        keyvault_cmk_key.main, {"vault_name": "kv-report", "resource_group": RG, "name": "cmk", "rotate": True}
+    )["key"]
+    pinned = _entries(run_module)["pinned"]
+    assert [f["code"] for f in pinned["findings"]] == ["pinned_old_version"]
+    assert rotated["version"] in pinned["findings"][0]["message"] and pinned["compliant"]
+    assert pinned["key_version"] == key["version"] and pinned["key_follows_newest"] is False
 
 
 def test_info_module_shows_the_same_fields(run_module, emulator, compliant):
@@ -162,7 +196,7 @@ def test_info_module_shows_the_same_fields(run_module, emulator, compliant):
     assert len(run_module(batch_account_cmk_info.main, {})["batch_accounts"]) == 1
 
 
-def _report(run_module):
+def _entries(run_module):
     result = run_module(cmk_compliance_info.main, {"resource_group": RG, "expiry_warning_days": 30})
     assert not result.get("failed"), result.get("msg")
-    return {a["name"]: {f["code"] for f in a["findings"]} for a in result["accounts"]}
+    return {a["name"]: a for a in result["accounts"]}

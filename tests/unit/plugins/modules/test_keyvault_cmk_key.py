@@ -143,7 +143,7 @@ def test_vault_without_purge_protection_is_refused_before_writing(run_module, em
     del emulator.store.resource(vault["id"])["properties"]["enablePurgeProtection"]
     seq = emulator.journal.last_seq
     result = run_module(keyvault_cmk_key.main, KEY)
-    assert result["failed"] and "purge protection must be enabled" in result["msg"]
+    assert result["failed"] and "vault 'kv-keys' does not have purge protection enabled" in result["msg"]
     assert writes_since(emulator, seq) == []
 
 
@@ -159,9 +159,10 @@ def test_info_reports_fitness(run_module, emulator, vault, control):
         for k in run_module(keyvault_cmk_key_info.main, {"vault_name": "kv-keys", "resource_group": "rg-cmk"})["keys"]
     }
     assert keys["batch-cmk"]["cmk_ready"]
+    legacy = "key 'legacy' (version {}) in vault 'kv-keys'".format(keys["legacy"]["version"])
     assert keys["legacy"]["cmk_problems"] == [
-        "key_size: 1024 bits is not allowed; use 2048, 3072 or 4096",
-        "key_ops: must include wrapKey and unwrapKey (missing wrapKey, unwrapKey)",
+        f"{legacy} has 1024 bits; Batch customer-managed keys must have 2048, 3072 or 4096",
+        f"{legacy}'s permitted operations must include wrapKey and unwrapKey (missing wrapKey, unwrapKey)",
     ]
     one = run_module(keyvault_cmk_key_info.main, KEY)
     assert [k["name"] for k in one["keys"]] == ["batch-cmk"]

@@ -1,0 +1,82 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What one module run shares: clients, cloud, check mode, warnings, and the reads already made.
+
+Every Azure call goes through ``call``: the narrow error boundary. Azure SDK and transport errors
+become one CmkError naming the action and the resource; anything else is a bug and keeps its
+traceback (the module's outer guard reports it).
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import azure_errors
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import translate
+
+
+class RunContext:
+    def __init__(self, module):
+        self._module = module
+        self._cache = {}
+        self.notes = []  # faults absorbed on the way, returned so a scheduled job's log shows them
+
+    @property
+    def clients(self):
+        return self._module.clients
+
+    @property
+    def cloud(self):
+        return self._module.cloud
+
+    @property
+    def check_mode(self):
+        return self._module.check_mode
+
+    @property
+    def subscription_id(self):
+        return self.clients.subscription_id
+
+    def warn(self, message):
+        self._module.warn(message)
+
+    def note(self, message):
+        self.notes.append(message)
+
+    def call(self, action, resource, func, *args, **kwargs):
+        """``func(*args, **kwargs)``; an Azure failure becomes one CmkError naming action and resource."""
+        try:
+            return func(*args, **kwargs)
+        except azure_errors() as exc:
+            raise translate(exc, action, resource) from exc
+
+    def read(self, action, resource, func, *args, **kwargs):
+        """Like call(), but a 404 means None (the resource does not exist)."""
+        try:
+            return self.call(action, resource, func, *args, **kwargs)
+        except CmkNotFound:
+            return None
+
+    def once(self, key, fetch):
+        """``fetch()``, made once per run for ``key`` (a tuple): reads several checks need."""
+        if key not in self._cache:
+            self._cache[key] = fetch()
+        return self._cache[key]
+
+    def forget(self):
+        """Drop every cached read: after a write, re-reads must see Azure's new state."""
+        self._cache.clear()
+
+    def not_yet(self, option, message, problems=None, check_message=None):
+        """Something an earlier task of the same run creates: in check mode, warn and go on (None);
+        otherwise fail naming the option (or add the problem to ``problems``)."""
+        if self.check_mode:
+            self.warn((check_message or message) + " (check mode: assuming an earlier task creates it)")
+            return None
+        text = f"{option}: {message}"
+        if problems is None:
+            raise CmkValidationError(text)
+        problems.append(text)
+        return None

@@ -1,0 +1,111 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Input checks that need no Azure call: names, GUIDs, key identifiers. Each problem names the option
+and the rule; ``require`` raises them all at once, before any write.
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import namedtuple
+from datetime import datetime
+from datetime import timezone
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import vault_url
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
+
+BATCH_ACCOUNT_NAME = re.compile(r"^[a-z0-9]{3,24}$")
+VAULT_NAME = re.compile(r"^[a-zA-Z](?!.*--)[a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$")
+KEY_NAME = re.compile(r"^[0-9a-zA-Z-]{1,127}$")
+IDENTITY_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,127}$")
+RESOURCE_GROUP = re.compile(r"^[-\w._()]{0,89}[-\w_()]$", re.UNICODE)
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+KEY_VERSION = re.compile(r"^[0-9a-fA-F]{32}$")
+
+KeyId = namedtuple("KeyId", "vault_url vault_name name version")
+
+
+def require(problems):
+    """Raise one CmkValidationError listing every problem, or return quietly."""
+    problems = [p for p in problems if p]
+    if problems:
+        raise CmkValidationError("; ".join(problems))
+
+
+def name_problems(option, value, pattern, rule):
+    if value is None or pattern.match(value):
+        return []
+    return [f"{option}: '{value}' is not valid ({rule})"]
+
+
+def batch_account_name_problems(value, option="name"):
+    return name_problems(option, value, BATCH_ACCOUNT_NAME, "3-24 lowercase letters and digits")
+
+
+def vault_name_problems(value, option="vault_name"):
+    return name_problems(
+        option, value, VAULT_NAME, "3-24 letters, digits and hyphens, starting with a letter, no consecutive hyphens"
+    )
+
+
+def key_name_problems(value, option="name"):
+    return name_problems(option, value, KEY_NAME, "1-127 letters, digits and hyphens")
+
+
+def identity_name_problems(value, option="name"):
+    return name_problems(option, value, IDENTITY_NAME, "3-128 letters, digits, hyphens and underscores")
+
+
+def resource_group_problems(value, option="resource_group"):
+    return name_problems(
+        option, value, RESOURCE_GROUP, "1-90 letters, digits, underscores, hyphens, periods and parentheses"
+    )
+
+
+def guid_problems(value, option):
+    return name_problems(option, value, GUID, "a GUID")
+
+
+def parse_key_identifier(value, cloud, option="key_identifier"):
+    """The parts of a Key Vault key URL, versioned or versionless, in ``cloud``; CmkValidationError otherwise."""
+    pattern = rf"^https://(?P<vault>[^./]+)\.{re.escape(cloud.vault_suffix)}(?::443)?/keys/(?P<name>[^/]+)(?:/(?P<version>[^/]*))?/?$"
+    found = re.match(pattern, value or "", re.IGNORECASE)
+    shape = f"https://<vault>.{cloud.vault_suffix}/keys/<name>[/<version>]"
+    if not found:
+        raise CmkValidationError(f"{option}: '{value}' is not a Key Vault key URL of the form {shape}")
+    version = found.group("version") or None
+    require(
+        name_problems("vault name in " + option, found.group("vault"), VAULT_NAME, "3-24 letters, digits and hyphens")
+        + name_problems("key name in " + option, found.group("name"), KEY_NAME, "letters, digits and hyphens")
+        + (
+            [f"{option}: the key version '{version}' is not 32 hexadecimal characters"]
+            if version and not KEY_VERSION.match(version)
+            else []
+        )
+    )
+    vault = found.group("vault").lower()
+    return KeyId(vault_url(cloud, vault), vault, found.group("name"), version)
+
+
+def iso(moment):
+    """A datetime as 2027-01-31T12:00:00Z (UTC); None stays None."""
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text, option):
+    """An ISO 8601 date-time (UTC when it names no zone); None stays None."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError as exc:
+        raise CmkValidationError(
+            f"{option}: '{text}' is not an ISO 8601 date-time such as 2027-01-31T00:00:00Z"
+        ) from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
