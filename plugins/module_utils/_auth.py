@@ -143,11 +143,15 @@ def _auto(params, environ, path):
         parser.read(path)
         if parser.has_section("default"):
             return _with_kind(_from_profile("default", path))
-    return _cli(params, environ)
+    tried = (
+        "the Azure CLI, after finding no credentials in the module options (client_id, ad_user, profile), the "
+        f"environment (AZURE_CLIENT_ID, AZURE_AD_USER, AZURE_PROFILE) or a [default] profile in {path}"
+    )
+    return _cli(params, environ, tried)
 
 
-def _cli(params, environ):
-    return AuthConfig("the Azure CLI", "cli", {"subscription_id": environ.get("AZURE_SUBSCRIPTION_ID")})
+def _cli(params, environ, source="the Azure CLI"):
+    return AuthConfig(source, "cli", {"subscription_id": environ.get("AZURE_SUBSCRIPTION_ID")})
 
 
 def _msi(params, environ):

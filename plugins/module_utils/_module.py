@@ -19,6 +19,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import resol
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
 from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkAuthError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 
@@ -85,6 +86,8 @@ class AzureCmkModule:
         if isinstance(error, CmkMissingLibrary):
             self.module.fail_json(msg=missing_required_lib(error.package), exception=str(error.error))
         result = error.to_result()
+        if isinstance(error, CmkAuthError) and self._auth is not None:
+            result["msg"] += f" (credentials from {self._auth.source})"
         self.module.fail_json(**result)
 
     def exit_result(self, result):

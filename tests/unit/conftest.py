@@ -32,7 +32,11 @@ def _fresh_process_caches() -> None:
     (Key Vault's bearer challenges, by vault host)."""
     from azure.keyvault.keys._shared import http_challenge_cache
 
+    from ansible.module_utils.common import warnings
+
     http_challenge_cache.clear()
+    for kept in ("_global_warnings", "_global_deprecations"):  # ansible-core keeps them for its one module run
+        getattr(warnings, kept, {}).clear()
 
 
 class ModuleRun:

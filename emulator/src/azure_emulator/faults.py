@@ -46,6 +46,7 @@ class FaultPlan:
         if kind not in KINDS:
             raise ValueError(f"fault kind must be one of {', '.join(KINDS)}, not {kind!r}")
         fields = {k: v for k, v in spec.items() if k in Fault.__dataclass_fields__ and k != "id"}
+        fields["kind"] = kind  # the default applies when the spec leaves it out
         for pattern in ("method", "host", "path"):
             re.compile(fields.get(pattern, ".*"))
         with self._lock:

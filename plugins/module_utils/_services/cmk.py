@@ -36,7 +36,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import p
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
 
 # Findings caused only by a resource (or grant) an earlier task creates: check mode cannot see them yet.
-NOT_YET = frozenset(("vault_not_found", "key_missing", "identity_lacks_access"))
+NOT_YET = frozenset(("vault_not_found", "vault_unreachable", "key_missing", "identity_lacks_access"))
 
 
 class Target:

@@ -80,10 +80,11 @@ class KeyService(Service):
             "not_before",
             "expires",
             "tags",
-            "rotation_policy",
             "deleted",
         )
-        return fields + (("version",) if self.params.get("rotate") else ())
+        # The rotation policy is compared only when the task manages it (a recovered key's shows up only after).
+        managed = ("rotation_policy",) if self.params.get("rotation_policy") else ()
+        return fields + managed + (("version",) if self.params.get("rotate") else ())
 
     @property
     def vault(self):

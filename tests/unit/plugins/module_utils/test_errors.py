@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkAuthError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkUnreachable
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import translate
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import uncertain
 
 
 def _raised(call):
@@ -51,11 +53,39 @@ def test_unreachable_azure(monkeypatch, azure_env, emulator):
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")  # nothing listens on the discard port
     credential = ClientSecretCredential(azure_env["tenant_id"], azure_env["client_id"], azure_env["client_secret"])
     error = translate(_raised(lambda: credential.get_token("https://management.azure.com/.default")), "read", "x")
-    assert isinstance(error, CmkError) and error.message.startswith("Failed to")
+    assert isinstance(error, CmkAuthError) and "Unable to connect to proxy" in error.message
 
 
-def test_other_errors_and_passthrough():
-    assert translate(ValueError("bad"), "parse", "thing").message == "Failed to parse thing: ValueError: bad"
+def test_only_azure_errors_are_translated():
+    """The error boundary: Azure SDK and transport errors become CmkErrors; a bug keeps its own type."""
+    from azure.core.exceptions import HttpResponseError
+
+    ctx = RunContext(None)
+
+    def bug():
+        raise ValueError("bad")
+
+    with pytest.raises(ValueError, match="bad"):
+        ctx.call("parse", "thing", bug)
+
+    def refused():
+        raise HttpResponseError(message="Conflict")
+
+    with pytest.raises(CmkError, match="Failed to write thing: Conflict"):
+        ctx.call("write", "thing", refused)
     original = CmkError("already ours")
     assert translate(original, "a", "b") is original
-    assert CmkMissingLibrary("azure-mgmt-batch").package == "azure-mgmt-batch"
+
+
+@pytest.mark.parametrize(
+    ("error", "maybe_written"),
+    [
+        (CmkUnreachable("lost"), True),
+        (CmkError("throttled", status=429), True),
+        (CmkError("server", status=503), True),
+        (CmkError("refused", status=400), False),
+        (CmkError("no status"), False),
+    ],
+)
+def test_uncertain_writes(error, maybe_written):
+    assert uncertain(error) is maybe_written

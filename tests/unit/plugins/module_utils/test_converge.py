@@ -1,0 +1,155 @@
+"""The one flow of every mutating module, on a resource kept in a dict: what it writes, when, and what it returns."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
+from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkUnreachable
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
+
+
+class Module:
+    def __init__(self, check=False, diff=True, state="present"):
+        self.check_mode = check
+        self.diff_mode = diff
+        self.params = {"state": state}
+        self.warnings = []
+        self.ctx = RunContext(self)
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+
+class Store:
+    """A resource that exists or not, and the writes made to it; ``fail`` makes the next write fail after
+    (``lost``) or instead of doing its work."""
+
+    def __init__(self, resource=None):
+        self.resource = resource
+        self.writes = []
+        self.fail = None
+        self.lost = False
+
+    def write(self, kind, value):
+        self.writes.append(kind)
+        error, self.fail = self.fail, None
+        if error is not None and not self.lost:
+            raise error
+        self.resource = value
+        if error is not None:
+            raise error
+
+
+class Thing:
+    RESOURCE = "thing"
+    MANAGED = ("size",)
+
+    def __init__(self, module, store, wanted, problems=()):
+        self.ctx = module.ctx
+        self.store = store
+        self.wanted = wanted
+        self.problems = list(problems)
+
+    def validate(self):
+        return []
+
+    def get(self):
+        return None if self.store.resource is None else dict(self.store.resource)
+
+    def desired(self, current):
+        return {"size": self.wanted}
+
+    def check(self, current, desired):
+        return self.problems
+
+    def create(self, desired):
+        self.store.write("create", {"id": "t", "size": desired["size"]})
+
+    def update(self, current, desired):
+        self.store.write("update", dict(current, size=desired["size"]))
+
+    def delete(self, current):
+        self.store.write("delete", None)
+
+    def guard_delete(self, current):
+        pass
+
+    def predict(self, current, desired):
+        return dict(current or {"id": None}, **desired)
+
+    def present(self, resource):
+        return resource
+
+    def header(self, resource):
+        return "t"
+
+
+@pytest.mark.parametrize(
+    ("existing", "check", "changed", "writes", "after"),
+    [
+        (None, False, True, ["create"], {"id": "t", "size": 2}),
+        (None, True, True, [], {"id": None, "size": 2}),
+        ({"id": "t", "size": 1}, False, True, ["update"], {"id": "t", "size": 2}),
+        ({"id": "t", "size": 1}, True, True, [], {"id": "t", "size": 2}),
+        ({"id": "t", "size": 2}, False, False, [], {"id": "t", "size": 2}),
+    ],
+)
+def test_writes_only_what_changes_and_never_in_check_mode(existing, check, changed, writes, after):
+    store = Store(existing)
+    result = converge(Module(check=check), Thing(Module(), store, 2))
+    assert (result["changed"], store.writes, result["thing"]) == (changed, writes, after)
+
+
+def test_the_diff_holds_only_managed_fields_that_change():
+    result = converge(Module(), Thing(Module(), Store({"id": "t", "size": 1}), 2))
+    assert result["diff"] == {"before": {"size": 1}, "after": {"size": 2}, "before_header": "t", "after_header": "t"}
+
+
+def test_a_problem_stops_the_run_before_any_write():
+    store = Store({"id": "t", "size": 1})
+    with pytest.raises(CmkValidationError, match="size: too big"):
+        converge(Module(), Thing(Module(), store, 9, problems=["size: too big"]))
+    assert store.writes == []
+
+
+def test_a_lost_answer_is_decided_by_a_re_read():
+    store = Store({"id": "t", "size": 1})
+    store.fail, store.lost = CmkUnreachable("Failed to update t: Azure could not be reached"), True
+    module = Module()
+    result = converge(module, Thing(module, store, 2))
+    assert result["changed"] and result["thing"]["size"] == 2 and store.writes == ["update"]
+    assert result["absorbed"] == [
+        "Failed to update t: Azure could not be reached - but a re-read shows the change was made"
+    ]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [CmkUnreachable("Failed to update t: Azure could not be reached"), CmkError("Failed: 503", status=503)],
+)
+def test_an_uncertain_write_that_did_not_happen_fails(error):
+    store = Store({"id": "t", "size": 1})
+    store.fail = error
+    with pytest.raises(CmkError):
+        converge(Module(), Thing(Module(), store, 2))
+    assert store.writes == ["update"]  # never repeated blindly
+
+
+def test_a_refusal_is_not_second_guessed():
+    store = Store({"id": "t", "size": 1})
+    store.fail, store.lost = CmkError("Failed: BadRequest", status=400), True
+    with pytest.raises(CmkError, match="BadRequest"):
+        converge(Module(), Thing(Module(), store, 2))
+
+
+@pytest.mark.parametrize(
+    ("existing", "check", "writes"), [(None, False, []), ({"id": "t"}, True, []), ({"id": "t"}, False, ["delete"])]
+)
+def test_absent(existing, check, writes):
+    store = Store(existing)
+    module = Module(check=check, state="absent")
+    result = converge(module, Thing(module, store, 2))
+    assert result["changed"] is (existing is not None) and result["thing"] is None and store.writes == writes
