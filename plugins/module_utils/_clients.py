@@ -47,11 +47,32 @@ def rest_dict(model):
     return model.as_dict()  # TypeSpec models (azure-mgmt-batch, azure-mgmt-keyvault)
 
 
+class OneTokenKind:
+    """The credential, asked for the same kind of token by every client. Key Vault's clients ask for
+    continuous-access-evaluation (CAE) tokens and Resource Manager's do not, and azure-identity keeps one
+    MSAL client per kind - each fetching Entra ID's metadata again. Plain tokens serve both (CAE is an
+    opt-in for long-lived tokens; a module run lasts seconds): one metadata fetch per run instead of two."""
+
+    def __init__(self, credential):
+        self._credential = credential
+
+    def get_token(self, *scopes, **kwargs):
+        kwargs.pop("enable_cae", None)
+        return self._credential.get_token(*scopes, **kwargs)
+
+    def get_token_info(self, *scopes, options=None):
+        options = {k: v for k, v in (options or {}).items() if k != "enable_cae"}
+        return self._credential.get_token_info(*scopes, options=options)
+
+    def close(self):
+        self._credential.close()
+
+
 class Clients:
     """SDK clients for one subscription in one cloud, built on first use and kept for the run."""
 
     def __init__(self, credential, subscription_id, cloud):
-        self.credential = credential
+        self.credential = OneTokenKind(credential)
         self.subscription_id = subscription_id
         self.cloud = cloud
         self._built = {}

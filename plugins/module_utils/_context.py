@@ -11,6 +11,9 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
+import base64
+import json
+
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import azure_errors
@@ -58,6 +61,22 @@ class RunContext:
             return self.call(action, resource, func, *args, **kwargs)
         except CmkNotFound:
             return None
+
+    def claims(self):
+        """The claims of the caller's Resource Manager token (``oid``: who runs the module, ``tid``: its tenant,
+        which is the subscription's: a token of another tenant is refused). The token is the one the clients
+        use anyway, so this costs no call of its own."""
+
+        def fetch():
+            clients = self.clients
+            token = self.call("get a token", "the caller", clients.credential.get_token, clients.cloud.arm_scope)
+            try:
+                payload = token.token.split(".")[1]
+                return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            except (IndexError, ValueError) as exc:
+                raise CmkValidationError("the credential's token is not a JWT: its principal cannot be read") from exc
+
+        return self.once(("claims",), fetch)
 
     def once(self, key, fetch):
         """``fetch()``, made once per run for ``key`` (a tuple): reads several checks need."""

@@ -12,8 +12,9 @@ import time
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
 
-# Per-call kwargs that switch azure-core's retries off for one request.
+# Per-call kwargs that switch azure-core's retries off for one request, or only its connection retries.
 NO_RETRY = dict(retry_total=0)
+NO_CONNECT_RETRY = dict(retry_connect=0)
 
 
 def wait(poller, timeout, what, last=None):

@@ -129,13 +129,13 @@ EXAMPLES = r"""
     identity_type: SystemAssigned
   register: account
 
-- name: System-assigned, step 2 - grant the identity, then switch to the key
+- name: System-assigned, step 2 - grant the account's identity get, wrapKey and unwrapKey
   azure_cmk.batch.keyvault_access_policy:
     vault_name: kv-batch-cmk
     resource_group: rg-batch
     batch_account: batchcmk02
 
-- name: System-assigned, step 3
+- name: System-assigned, step 3 - switch to the key
   azure_cmk.batch.batch_account_cmk:
     name: batchcmk02
     resource_group: rg-batch

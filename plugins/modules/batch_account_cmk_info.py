@@ -43,7 +43,7 @@ EXAMPLES = r"""
 - name: Fail when it cannot reach its key
   ansible.builtin.assert:
     that: not (found.batch_accounts[0].unavailable | bool)
-    fail_msg: "{{ found.batch_accounts[0].unavailable_reason }}"
+    fail_msg: "{{ found.batch_accounts[0].unavailable_reason | default('unavailable', true) }}"
 """
 
 RETURN = r"""

@@ -98,11 +98,11 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Let the Batch account's own identity use the key (access-policy or RBAC vault alike)
+- name: Let a Batch account's system-assigned identity use the key (access-policy or RBAC vault alike)
   azure_cmk.batch.keyvault_access_policy:
     vault_name: kv-batch-cmk
     resource_group: rg-batch
-    batch_account: batchcmk01
+    batch_account: batchcmk02
 
 - name: Grant a user-assigned identity before the account exists
   azure_cmk.batch.keyvault_access_policy:

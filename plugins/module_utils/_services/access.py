@@ -21,7 +21,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_ac
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.principal import resolve_principal
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import find_role
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import vault_or_prediction
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import vault_or_prediction
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import guid_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import key_name_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import vault_name_problems

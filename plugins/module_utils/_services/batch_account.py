@@ -9,22 +9,19 @@ from __future__ import annotations
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERROR
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import UNKNOWN
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import judge
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import judge_current
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import principal_of
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import PLATFORM
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import get_account
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import principal_label
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import subscription_tenant
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import NOT_YET
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import Target
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import account_key_access
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import key_access
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import with_key_access
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import find_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import batch_account_name_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
@@ -32,13 +29,6 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import p
 # What check mode shows for a key identifier that an earlier task returns only once it has run.
 KNOWN_AFTER_APPLY = "(known after apply)"
 KEY_FIELDS = ("identity_type", "user_assigned_identity", "key_source", "key_identifier")
-TWO_PHASE = (
-    "a system-assigned identity does not exist before the account does, so it cannot have been granted "
-    "the key yet. Use two steps: run once with identity_type: SystemAssigned and key_source: Microsoft.Batch, grant "
-    "the returned principal_id get, wrapKey and unwrapKey on the vault (azure_cmk.batch.keyvault_access_policy "
-    "batch_account: {name}), then run again with key_source: Microsoft.KeyVault. Or use a user-assigned identity, "
-    "which can be granted before the account exists."
-)
 
 
 def identity_body(desired):
@@ -155,10 +145,10 @@ class BatchAccountService(Service):
                 )
         if current is None:
             group_location(self.ctx, self.params["resource_group"])  # a missing group fails here, before any write
-        principal = self._principal(current, desired, problems)
+        principal = principal_of(self, current, desired, problems)
         repoints = current is None or _differs(current, desired, KEY_FIELDS)
         if current and current["key_source"] == KEY_VAULT and repoints and not problems:
-            problems += self._judge_current(current)
+            problems += judge_current(self, current)
         if desired["key_source"] == KEY_VAULT and desired["key_identifier"] != KNOWN_AFTER_APPLY and not problems:
             self.audit = key_access(
                 self.ctx,
@@ -169,78 +159,11 @@ class BatchAccountService(Service):
                 self.target,
                 grants=principal is not None,
             )
-            problems += self._judge(self.audit, repoints)
+            problems += judge(self, self.audit, repoints)
         return problems
 
     def _principal_label(self, desired):
         return principal_label(dict(desired, name=self.params["name"]))
-
-    def _judge_current(self, current):
-        """An account that cannot reach its key now: Azure allows only deletion until access returns."""
-        lost = errors(account_key_access(self.ctx, current, self.target))
-        if not lost or self.params.get("allow_unavailable"):
-            return []
-        return [
-            "Batch account '{}' is unavailable: {}. Azure allows only deletion until the account's identity can "
-            "use its key again - restore the grant, enable or recover the key, then run again (or set "
-            "allow_unavailable: true to try anyway)".format(self.params["name"], "; ".join(f["message"] for f in lost))
-        ]
-
-    def _judge(self, findings, repoints):
-        """Errors refuse the change (or, when nothing changes, fail a run that would otherwise be green on an
-        account that cannot use its key); in check mode, what an earlier task may create only warns."""
-        problems = []
-        for item in findings:
-            text = "{} [{}]".format(item["message"], item["code"])
-            if item["severity"] == UNKNOWN:
-                self.ctx.warn("key_identifier: " + text)
-            elif item["severity"] != ERROR:
-                continue
-            elif self.ctx.check_mode and item["code"] in NOT_YET:
-                self.ctx.warn("key_identifier: " + text + " (check mode: assuming an earlier task fixes it)")
-            elif repoints:
-                problems.append("key_identifier: " + text)
-            elif self.params.get("allow_unavailable"):
-                self.ctx.warn(
-                    "Batch account '{}' cannot use its key: {} (allow_unavailable)".format(self.params["name"], text)
-                )
-            else:
-                problems.append(
-                    "Batch account '{}' cannot use its key: {}. Azure refuses every change but deletion until this "
-                    "is fixed (set allow_unavailable: true for a break-glass run)".format(self.params["name"], text)
-                )
-        return problems
-
-    def _principal(self, current, desired, problems):
-        """The object id the account will reach its key with (None when not known yet)."""
-        if desired["identity_type"] == "UserAssigned":
-            found = find_identity(self.ctx, desired["user_assigned_identity"], None, "user_assigned_identity")
-            if found is None:
-                self.not_yet(
-                    "user_assigned_identity",
-                    "identity '{}' does not exist".format(desired["user_assigned_identity"]),
-                    problems,
-                )
-                return None
-            return found["principal_id"]
-        if desired["identity_type"] == "SystemAssigned":
-            if desired["key_source"] == KEY_VAULT and (current is None or current["identity_type"] != "SystemAssigned"):
-                # In check mode an earlier task of the same run may be the first of the two steps.
-                name = self.params["name"]
-                early = f"Batch account '{name}' has no system-assigned identity yet to grant the key to"
-                self.not_yet("key_source", TWO_PHASE.format(name=name), problems, check_message=early)
-            return (
-                (current or {}).get("principal_id")
-                if (current or {}).get("identity_type") == "SystemAssigned"
-                else None
-            )
-        if desired["key_source"] == KEY_VAULT:
-            message = "key_source Microsoft.KeyVault needs a managed identity; set SystemAssigned or UserAssigned"
-            if current is None and not self.params.get("identity_type"):
-                self.not_yet("identity_type", message, problems)  # an earlier task may create the account
-            else:
-                problems.append("identity_type: " + message)
-        return None
 
     def present(self, account):
         """The account as the module returns it: with the findings for its key."""

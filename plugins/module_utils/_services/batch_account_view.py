@@ -59,6 +59,10 @@ def list_accounts(ctx, resource_group=None):
 
 
 def subscription_tenant(ctx):
+    """The tenant of the subscription (and so of its Batch accounts): the caller's token's, read without a call."""
+    tenant = ctx.claims().get("tid")
+    if tenant:
+        return tenant
     subscription = ctx.once(
         ("subscription",), lambda: ctx.call("read subscription", ctx.subscription_id, ctx.clients.subscription)
     )

@@ -28,10 +28,10 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vaul
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import principal_label
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import subscription_tenant
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import normalize as normalize_key
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import normalize as normalize_key
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import missing_data_actions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import normalize_policy
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import find_vault
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import find_vault
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
 
@@ -50,16 +50,16 @@ class Target:
         self.deep = deep  # also the key's newest version and rotation policy (reports)
 
 
-def account_key_access(ctx, account, target, key_identifier=None):
-    """The findings for the key ``account`` uses (or, given, ``key_identifier``) with its own identity."""
-    if account["key_source"] != KEY_VAULT and key_identifier is None:
+def account_key_access(ctx, account, target):
+    """The findings for the key ``account`` uses, with its own identity (none off customer-managed keys)."""
+    if account["key_source"] != KEY_VAULT or not account["key_identifier"]:
         return []
     principal_id = account["principal_id"] if account["identity_type"] != "None" else None
     return key_access(
         ctx,
         principal_id,
         principal_label(account) if principal_id else "Batch account '{}'".format(account["name"]),
-        key_identifier or account["key_identifier"],
+        account["key_identifier"],
         subscription_tenant(ctx),
         target,
     )

@@ -9,9 +9,10 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 from __future__ import annotations
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
-from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import canonical_set
+from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import vault_url
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkUnreachable
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_state_findings
@@ -21,46 +22,19 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base im
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import DEFAULT_OPS
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import KEY_OPS
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import OPS_SPELLING
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import normalize
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import spelled_ops
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import POLICY_FIELDS
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import normalize_policy
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import policy_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import sdk_policy
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import vault_or_prediction
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import vault_or_prediction
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import iso
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import key_name_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import vault_name_problems
-
-KEY_OPS = ["decrypt", "encrypt", "export", "import", "sign", "unwrapKey", "verify", "wrapKey"]
-OPS_SPELLING = {op.lower(): op for op in KEY_OPS}
-DEFAULT_OPS = ["unwrapKey", "wrapKey"]
-
-
-def spelled_ops(ops):
-    return [OPS_SPELLING[op] for op in canonical_set(ops)]
-
-
-def normalize(key, policy):
-    props = key.properties
-    return {
-        "id": key.id,
-        "versionless_id": "{}/keys/{}".format(props.vault_url.rstrip("/"), key.name),
-        "name": key.name,
-        "vault_url": props.vault_url,
-        "version": props.version,
-        "key_type": str(getattr(key.key_type, "value", key.key_type)),
-        "key_size": len(key.key.n) * 8 if getattr(key.key, "n", None) else None,
-        "key_ops": spelled_ops(str(getattr(op, "value", op)) for op in key.key_operations or []),
-        "enabled": props.enabled,
-        "not_before": iso(props.not_before),
-        "expires": iso(props.expires_on),
-        "tags": props.tags or {},
-        "recovery_level": props.recovery_level,
-        "created": iso(props.created_on),
-        "updated": iso(props.updated_on),
-        "rotation_policy": normalize_policy(policy),
-        "deleted": False,
-    }
 
 
 class KeyService(Service):
@@ -88,18 +62,21 @@ class KeyService(Service):
 
     @property
     def vault(self):
+        """The vault, read from Resource Manager only when needed: a key's URL follows from the vault's name."""
         if self._vault is None:
             self._vault = vault_or_prediction(self.ctx, self.params["vault_name"], self.params["resource_group"])
         return self._vault
 
     @property
+    def vault_url(self):
+        return vault_url(self.ctx.cloud, self.params["vault_name"])
+
+    @property
     def keys(self):
-        return self.clients.keys(self.vault["vault_uri"])
+        return self.clients.keys(self.vault_url)
 
     def header(self, resource):
-        return (resource or {}).get("versionless_id") or "{}/keys/{}".format(
-            self.vault["vault_uri"].rstrip("/"), self.params["name"]
-        )
+        return (resource or {}).get("versionless_id") or "{}/keys/{}".format(self.vault_url, self.params["name"])
 
     def validate(self):
         params = self.params
@@ -120,9 +97,12 @@ class KeyService(Service):
 
     def get(self):
         name = self.params["name"]
-        if self.vault.get("unknown"):
-            return None
-        key = self.read("read key", self.header(None), self.keys.get_key, name)
+        try:  # one try: a vault that does not resolve is asked about once, through Resource Manager
+            key = self.read("read key", self.header(None), self.keys.get_key, name, **_lro.NO_CONNECT_RETRY)
+        except CmkUnreachable:
+            if self.vault.get("unknown"):
+                return None  # check mode: an earlier task creates the vault
+            key = self.read("read key", self.header(None), self.keys.get_key, name)
         if key is not None:
             return normalize(key, self._policy(name))
         deleted = self._deleted(name) if self.params.get("state") != "absent" else None
@@ -181,7 +161,8 @@ class KeyService(Service):
     def check(self, current, desired):
         params = self.params
         problems = []
-        if not self.vault.get("unknown"):
+        new_material = current is None or current["deleted"] or params.get("rotate")
+        if new_material and not self.vault.get("unknown"):  # no key is made in a vault unfit for Batch
             problems += ["vault_name: " + f["message"] for f in errors(vault_findings(self.vault))]
         if current is not None and not current["deleted"] and not params.get("rotate"):
             for field in ("key_type", "key_size"):
@@ -195,14 +176,14 @@ class KeyService(Service):
         if current is not None and current["deleted"] and not (params["recover"] or params["purge_deleted"]):
             problems.append(
                 "name: key '{}' is soft-deleted in vault '{}'; set recover: true to recover it, or purge_deleted: true "
-                "to purge it and create a new one".format(params["name"], self.vault["name"])
+                "to purge it and create a new one".format(params["name"], params["vault_name"])
             )
         return problems or self._fitness(current, desired)
 
     def _fitness(self, current, desired):
         """The key this run leaves must be one Batch can use - or the task asked for it not to be, and no
         account relies on it (unless forced)."""
-        subject = key_subject(self.vault["name"], self.params["name"])
+        subject = key_subject(self.params["vault_name"], self.params["name"])
         found = key_spec_findings(desired["key_type"], desired["key_size"], desired["key_ops"], subject)
         found += key_state_findings(
             desired["enabled"],
@@ -232,7 +213,7 @@ class KeyService(Service):
         self._guard("deleting key '{}'".format(self.params["name"]))
 
     def _guard(self, what):
-        accounts = accounts_using(self.ctx, vault_name=self.vault["name"], key_name=self.params["name"])
+        accounts = accounts_using(self.ctx, vault_name=self.params["vault_name"], key_name=self.params["name"])
         refuse_breaking(what, accounts, self.params["force"], self.ctx)
 
     def create(self, desired):
@@ -324,7 +305,7 @@ class KeyService(Service):
     def predict(self, current, desired):
         base = self.header(None)
         predicted = dict(
-            current or {"name": self.params["name"], "vault_url": self.vault["vault_uri"], "versionless_id": base}
+            current or {"name": self.params["name"], "vault_url": self.vault_url + "/", "versionless_id": base}
         )
         predicted.update(desired)
         if current is None or "version" in desired:
@@ -334,7 +315,7 @@ class KeyService(Service):
 
     def list(self):
         found = []
-        for props in self.call("list keys", self.vault["vault_uri"], list, self.keys.list_properties_of_keys()):
+        for props in self.call("list keys", self.vault_url, list, self.keys.list_properties_of_keys()):
             key = self.read("read key", props.id, self.keys.get_key, props.name)
             if key is not None:
                 found.append(normalize(key, self._policy(props.name)))

@@ -8,9 +8,6 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
-import base64
-import json
-
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import get_account
@@ -19,14 +16,10 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity
 
 def caller_object_id(ctx):
     """The object id of whoever runs the module: the ``oid`` claim of its Resource Manager token."""
-    clients = ctx.clients
-    token = ctx.call("get a token", "the caller", clients.credential.get_token, clients.cloud.arm_scope)
-    try:
-        payload = token.token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return claims["oid"]
-    except (IndexError, KeyError, ValueError) as exc:
-        raise CmkValidationError("caller: the credential's token does not name its principal (no oid claim)") from exc
+    found = ctx.claims().get("oid")
+    if not found:
+        raise CmkValidationError("caller: the credential's token does not name its principal (no oid claim)")
+    return found
 
 
 def _batch_principal(ctx, reference, resource_group, revoking):
