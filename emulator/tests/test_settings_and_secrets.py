@@ -109,6 +109,7 @@ def test_serve_takes_settings_and_logs_no_secret(tmp_path, monkeypatch):
         pass  # the refused vault: wanted only for its log line
     finally:
         proc.stop()
+    assert stat.S_IMODE(os.stat(tmp_path / "state.json").st_mode) == 0o600  # it keeps the keys' private PEMs
     log = (tmp_path / "emulator.log").read_text()
     assert "nosuchvault" in log  # the log is written, and verbose
     assert secret not in log and PEM_PRIVATE not in log
