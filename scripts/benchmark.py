@@ -50,6 +50,8 @@ def start_emulator(workdir: Path) -> tuple[subprocess.Popen[bytes], dict[str, st
             str(ready),
             "--ca-dir",
             str(workdir / "ca"),
+            "--setting",
+            "lro_retry_after_ms=10",  # as the tests run: Azure's 202 has no hint, and azure-core would wait 30 s
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -55,10 +55,8 @@ def _az(az: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProces
     return subprocess.run([str(az), *args, "--output", "json"], env=env, capture_output=True, text=True, timeout=300)
 
 
-def test_az_login_and_batch_account_show(clients, emulator, tmp_path):
-    az = _az_executable()
-    account, key = flows.system_assigned_flow(clients)
-    env = {
+def _env(clients, tmp_path) -> dict[str, str]:
+    return {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
         "AZURE_CONFIG_DIR": str(tmp_path / "azure"),
@@ -72,7 +70,9 @@ def test_az_login_and_batch_account_show(clients, emulator, tmp_path):
         network_guard.LOG_ENV: os.environ[network_guard.LOG_ENV],
     }
 
-    login = _az(
+
+def _login(az: Path, env: dict[str, str], clients) -> subprocess.CompletedProcess[str]:
+    return _az(
         az,
         env,
         "login",
@@ -84,6 +84,13 @@ def test_az_login_and_batch_account_show(clients, emulator, tmp_path):
         "--tenant",
         clients.tenant,
     )
+
+
+def test_az_login_and_batch_account_show(clients, emulator, tmp_path):
+    az = _az_executable()
+    account, key = flows.system_assigned_flow(clients)
+    env = _env(clients, tmp_path)
+    login = _login(az, env, clients)
     assert login.returncode == 0, login.stderr
     assert json.loads(login.stdout)[0]["id"] == clients.sub
 
@@ -100,3 +107,50 @@ def test_az_login_and_batch_account_show(clients, emulator, tmp_path):
     calls = [(e.method, e.host, e.api_version) for e in emulator.journal.entries() if not e.refused]
     assert ("GET", "management.azure.com", "2022-12-01") in calls  # the login's subscription list
     assert ("GET", "management.azure.com", "2024-02-01") in calls  # the CLI's own Batch api-version
+
+
+def test_the_seed_walkthrough_runs_unmodified(clients, emulator, tmp_path):
+    """Issue 8 done-means 4: the system-assigned walkthrough with az CLI 2.91 alone, then the RBAC grant."""
+    az = _az_executable()
+    env = _env(clients, tmp_path)
+    assert _login(az, env, clients).returncode == 0
+
+    def run(*args: str) -> object:
+        done = _az(az, env, *args)
+        assert done.returncode == 0, f"az {' '.join(args)}: {done.stderr}"
+        return json.loads(done.stdout) if done.stdout.strip() else None
+
+    rg = clients.rg
+    # "West Europe" makes the CLI look the region up in GET /subscriptions/{id}/locations.
+    account = run("batch", "account", "create", "-n", "cmkcli", "-g", rg, "-l", "West Europe",
+                  "--mi-system-assigned", "true")  # fmt: skip
+    principal = account["identity"]["principalId"]
+    assert account["location"] == "westeurope"
+    # An access-policy vault; --no-self-perms because the CLI would ask Microsoft Graph (not emulated) who it is.
+    run("keyvault", "create", "-n", "kv-cli", "-g", rg, "-l", "westeurope", "--enable-purge-protection", "true",
+        "--enable-rbac-authorization", "false", "--no-self-perms", "true")  # fmt: skip
+    run("keyvault", "set-policy", "-n", "kv-cli", "--object-id", flows.AUTOMATION_OID,
+        "--key-permissions", "all")  # fmt: skip
+    run("keyvault", "set-policy", "-n", "kv-cli", "--object-id", principal,
+        "--key-permissions", "get", "wrapKey", "unwrapKey")  # fmt: skip
+    key = run("keyvault", "key", "create", "--vault-name", "kv-cli", "-n", "cmk", "--kty", "RSA", "--size", "3072",
+              "--ops", "wrapKey", "unwrapKey")  # fmt: skip
+    kid = key["key"]["kid"]
+    on_cmk = run("batch", "account", "set", "-n", "cmkcli", "-g", rg, "--encryption-key-source", "Microsoft.KeyVault",
+                 "--encryption-key-identifier", kid)  # fmt: skip
+    assert on_cmk["encryption"] == {"keySource": "Microsoft.KeyVault", "keyVaultProperties": {"keyIdentifier": kid}}
+    back = run("batch", "account", "set", "-n", "cmkcli", "-g", rg, "--encryption-key-source", "Microsoft.Batch")
+    assert back["encryption"]["keySource"] == "Microsoft.Batch"
+    rotated = run("keyvault", "key", "rotate", "--vault-name", "kv-cli", "-n", "cmk")
+    assert rotated["key"]["kid"] != kid
+
+    # The RBAC grant by role name (role definitions at the CLI's 2022-05-01-preview).
+    vault_id = run("keyvault", "show", "-n", "kv-cli")["id"]
+    assigned = run("role", "assignment", "create", "--role", "Key Vault Crypto Service Encryption User",
+                   "--assignee-object-id", principal, "--assignee-principal-type", "ServicePrincipal",
+                   "--scope", vault_id)  # fmt: skip
+    assert assigned["principalId"] == principal
+    assert assigned["roleDefinitionId"].endswith(flows.CRYPTO_SERVICE_ENCRYPTION_USER)
+    versions = {(e.host.split(".", 1)[-1], e.api_version) for e in emulator.journal.entries() if not e.refused}
+    assert ("vault.azure.net", "7.6-preview.2") in versions
+    assert ("azure.com", "2022-05-01-preview") in versions

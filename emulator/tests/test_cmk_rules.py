@@ -233,3 +233,33 @@ def test_an_unavailable_account_can_still_be_deleted(clients, account, emulator)
     with pytest.raises(HttpResponseError) as caught:
         clients.batch().batch_account.get(clients.rg, "cmkrules")
     assert caught.value.status_code == 404
+
+
+# Generic mode (issue 8): Azure documents none of the codes above, so a client must not need them. With
+# generic_errors every refusal is a plain 400 BadRequest, and an account without key access still shows
+# Succeeded; only its refusals tell.
+@pytest.mark.emulator_settings(generic_errors=True)
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_in_generic_mode_each_broken_rule_is_a_plain_bad_request(case, clients, account, control, emulator):
+    make_key, code = CASES[case]
+    key_id = make_key(clients, control)
+    with pytest.raises(HttpResponseError) as caught:
+        clients.batch().batch_account.update(clients.rg, "cmkrules", flows.encryption(key_id))
+    assert caught.value.status_code == 400 and caught.value.error.code == "BadRequest"
+    assert code not in caught.value.error.message and caught.value.error.target is None
+    assert clients.batch().batch_account.get(clients.rg, "cmkrules").encryption.key_source == "Microsoft.Batch"
+
+
+@pytest.mark.emulator_settings(generic_errors=True)
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_in_generic_mode_a_lost_key_shows_no_invalid_state(loss, clients, account, emulator):
+    revoke, restore = LOSSES[loss]
+    _on_cmk(clients, account)
+    batch = clients.batch()
+    revoke(clients, account)
+    assert batch.batch_account.get(clients.rg, "cmkrules").provisioning_state == "Succeeded"
+    with pytest.raises(HttpResponseError) as caught:
+        batch.batch_account.update(clients.rg, "cmkrules", {"tags": {"try": "change"}})
+    assert caught.value.status_code == 400 and caught.value.error.code == "BadRequest"
+    restore(clients, account)
+    assert batch.batch_account.update(clients.rg, "cmkrules", {"tags": {"try": "change"}}).tags == {"try": "change"}

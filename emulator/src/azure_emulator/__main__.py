@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from . import Emulator
+from . import Settings
+from . import settings_from_env
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -24,20 +26,38 @@ def _serve(args: argparse.Namespace) -> int:
         state_file=args.state_file,
         seed_file=args.seed_file,
         ca_dir=args.ca_dir,
-        settings=json.loads(args.settings) if args.settings else None,
+        settings=startup_settings(args),
     ).start(args.port)
     info = {**emulator.ready_info(), "pid": os.getpid()}
     if args.ready_file:
         tmp = Path(str(args.ready_file) + ".tmp")
-        tmp.write_text(json.dumps(info, indent=2))
+        # It holds the seeded client secret: owner-only, like the state file.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(json.dumps(info, indent=2))
         os.replace(tmp, args.ready_file)  # readers never see half a file
-    print(json.dumps(info), flush=True)
+    # The log gets everything but the secret (it stays in the ready file).
+    print(json.dumps({k: v for k, v in info.items() if k != "client_secret"}), flush=True)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     emulator.stop()
     return 0
+
+
+def startup_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """AZURE_EMULATOR_SETTINGS, then --settings (JSON), then each --setting name=value: later ones win."""
+    values = settings_from_env()
+    if args.settings:
+        values.update(json.loads(args.settings))
+    for item in args.setting or []:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--setting {item!r}: expected name=value")
+        values[name.strip()] = value
+    Settings().update(values)  # fail now, naming the setting, rather than once serving
+    return values
 
 
 def env_lines(info: dict[str, Any]) -> list[str]:
@@ -70,6 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--ca-dir", type=Path, help="where the CA and token-signing key live (reused on restart)")
     serve.add_argument("--ready-file", type=Path, help="written with the connection details once listening")
     serve.add_argument("--settings", help="JSON object of settings, e.g. '{\"lro_pending_polls\": 0}'")
+    serve.add_argument(
+        "--setting",
+        action="append",
+        metavar="NAME=VALUE",
+        help="one setting (repeatable), e.g. --setting grant_propagation_seconds=5; overrides --settings and "
+        "the AZURE_EMULATOR_SETTINGS variable (JSON)",
+    )
     serve.add_argument("-v", "--verbose", action="store_true")
     serve.set_defaults(func=_serve)
     env = sub.add_parser("env", help="print shell export lines pointing a shell at a running emulator")

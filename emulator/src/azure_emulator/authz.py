@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 from typing import Any
+from typing import Iterable
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -97,19 +98,29 @@ def scope_covers(outer: str, inner: str) -> bool:
     return outer_l in ("", "/") or inner_l == outer_l or inner_l.startswith(outer_l + "/")
 
 
-def assignments_for(store: Store, principal_id: str, scope: str) -> list[dict[str, Any]]:
+def assignments_for(
+    store: Store, principal_id: str, scope: str, among: Iterable[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The assignments (``among`` given ones, else the stored ones) of ``principal_id`` that cover ``scope``."""
     found = []
-    for body in store.resources(rtype="Microsoft.Authorization/roleAssignments"):
+    for body in store.resources(rtype="Microsoft.Authorization/roleAssignments") if among is None else among:
         props = body["properties"]
         if props["principalId"].lower() == principal_id.lower() and scope_covers(props["scope"], scope):
             found.append(body)
     return found
 
 
-def rbac_allows(store: Store, principal_id: str, scope: str, action: str, data: bool = False) -> bool:
+def rbac_allows(
+    store: Store,
+    principal_id: str,
+    scope: str,
+    action: str,
+    data: bool = False,
+    among: Iterable[dict[str, Any]] | None = None,
+) -> bool:
     return any(
         roles.allows(roles.guid_of(a["properties"]["roleDefinitionId"]), action, data)
-        for a in assignments_for(store, principal_id, scope)
+        for a in assignments_for(store, principal_id, scope, among)
     )
 
 

@@ -42,7 +42,10 @@ def start(emu: Emulator, kind: str, resource_id: str, location_url: str) -> dict
 
 
 def headers(emu: Emulator, op: dict[str, Any]) -> dict[str, str]:
-    # Retry-After-ms alone: azure-core honours it; "Retry-After: 0" would mean a 30 s default sleep.
+    # Azure's Batch 202 has no retry header (REC-CLI-BATCH-2024). The hint, when set, is Retry-After-ms alone:
+    # azure-core honours it; "Retry-After: 0" would mean a 30 s default sleep.
+    if emu.settings.lro_retry_after_ms <= 0:
+        return {"Location": op["location"]}
     return {"Location": op["location"], "Retry-After-ms": str(emu.settings.lro_retry_after_ms)}
 
 

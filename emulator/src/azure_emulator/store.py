@@ -59,7 +59,9 @@ class Store:
             if self.path is None or encoded == self._saved:
                 return
             tmp = self.path.with_name(self.path.name + ".tmp")
-            with open(tmp, "wb") as handle:
+            # Owner-only: the state holds the keys' private material (the control API's dump withholds it).
+            with open(tmp, "wb", opener=lambda path, flags: os.open(path, flags, 0o600)) as handle:
+                os.fchmod(handle.fileno(), 0o600)
                 handle.write(encoded)
                 handle.flush()
                 os.fsync(handle.fileno())

@@ -18,6 +18,7 @@ import network_guard
 import pytest
 
 from . import Emulator
+from . import settings_from_env
 
 # The environment as the session found it: for tools that must reach the package registries (pip).
 PRISTINE_ENV = dict(os.environ)
@@ -69,17 +70,33 @@ def contract_violations(emulator: Emulator) -> list[str]:
     return problems
 
 
+# The session emulator's settings before AZURE_EMULATOR_SETTINGS: a 10 ms poll hint keeps tests fast.
+SESSION_SETTINGS: dict[str, Any] = {"lro_retry_after_ms": 10}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "emulator_settings(**values): settings for this test's emulator, on top of the session's "
+        "(which AZURE_EMULATOR_SETTINGS, a JSON object, sets); the next test starts from the session's again",
+    )
+
+
 @pytest.fixture(scope="session")
 def emulator_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emu = Emulator(ca_dir=tmp_path_factory.mktemp("ca"), keep_bodies=True).start()
+    settings = {**SESSION_SETTINGS, **settings_from_env()}
+    emu = Emulator(ca_dir=tmp_path_factory.mktemp("ca"), keep_bodies=True, settings=settings).start()
     yield emu
     emu.stop()
 
 
 @pytest.fixture
-def emulator(emulator_instance: Emulator) -> Iterator[Emulator]:
-    """The session's emulator, back at its seed; its responses are contract-checked after the test."""
+def emulator(emulator_instance: Emulator, request: pytest.FixtureRequest) -> Iterator[Emulator]:
+    """The session's emulator, back at its seed and start-up settings, plus the test's
+    ``@pytest.mark.emulator_settings(...)``; its responses are contract-checked after the test."""
     emulator_instance.reset()
+    for marker in reversed(list(request.node.iter_markers("emulator_settings"))):
+        emulator_instance.settings.update(marker.kwargs)  # the closest marker (the function's) last
     yield emulator_instance
     problems = contract_violations(emulator_instance)
     assert not problems, "responses that break the spec:\n" + "\n".join(problems)

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from .. import Emulator
 
 
+WITHHELD = "(private key withheld)"
+
+
 def _body(request: Request) -> Any:
     try:
         return request.json() or {}
@@ -27,7 +30,9 @@ def _body(request: Request) -> Any:
 
 
 def health(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
-    return Response.json(200, {"status": "ok", **emu.ready_info()})
+    # Everything the ready file says but the client secret, which stays in that (owner-only) file.
+    info = {k: v for k, v in emu.ready_info().items() if k != "client_secret"}
+    return Response.json(200, {"status": "ok", **info})
 
 
 def reset(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
@@ -37,7 +42,18 @@ def reset(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
 
 
 def state(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
-    return Response.json(200, emu.store.snapshot())
+    """The state without key material: principals' secrets are hashes already; keys' private PEMs are withheld."""
+    return Response.json(200, _without_private_keys(emu.store.snapshot()))
+
+
+def _without_private_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_private_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_private_keys(v) for v in value]
+    if isinstance(value, str) and "PRIVATE KEY-----" in value:
+        return WITHHELD
+    return value
 
 
 def requests_list(emu: Emulator, request: Request, params: dict[str, str]) -> Response:

@@ -49,6 +49,34 @@ def get_subscription(emu: Emulator, request: Request, params: dict[str, str]) ->
     return Response.json(200, _subscription_body(common.subscription(emu, params["sub"])))
 
 
+# (name, displayName, geography group) of the regions the emulator offers; the az CLI maps "West Europe" to
+# "westeurope" through this list (`az batch account create -l "West Europe"` calls it).
+REGIONS = (
+    ("westeurope", "West Europe", "Europe"),
+    ("northeurope", "North Europe", "Europe"),
+    ("eastus", "East US", "US"),
+    ("westus2", "West US 2", "US"),
+)
+
+
+def list_locations(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    """GET /subscriptions/{s}/locations (Subscriptions_ListLocations)."""
+    common.require_api_version(request, "subscriptions")
+    sub = common.subscription(emu, params["sub"])
+    value = [
+        {
+            "id": f"/subscriptions/{sub['id']}/locations/{name}",
+            "name": name,
+            "type": "Region",
+            "displayName": display,
+            "regionalDisplayName": f"({group}) {display}",
+            "metadata": {"regionType": "Physical", "regionCategory": "Recommended", "geographyGroup": group},
+        }
+        for name, display, group in REGIONS
+    ]
+    return Response.json(200, {"value": value})
+
+
 def _rg_id(params: dict[str, str]) -> str:
     return f"/subscriptions/{params['sub']}/resourceGroups/{params['rg']}"
 
@@ -119,6 +147,7 @@ def list_groups(emu: Emulator, request: Request, params: dict[str, str]) -> Resp
 ROUTES = [
     Route("GET", "/subscriptions", list_subscriptions),
     Route("GET", "/subscriptions/{sub}", get_subscription),
+    Route("GET", "/subscriptions/{sub}/locations", list_locations),
     Route("GET", "/subscriptions/{sub}/resourcegroups", list_groups),
     Route("GET", "/subscriptions/{sub}/resourcegroups/{rg}", get_group),
     Route("HEAD", "/subscriptions/{sub}/resourcegroups/{rg}", head_group),

@@ -7,6 +7,7 @@ from datetime import datetime
 from datetime import timezone
 from typing import TYPE_CHECKING
 
+from ... import propagation
 from ... import roles
 from ...errors import ArmError
 from ...http import Request
@@ -94,6 +95,7 @@ def put_assignment(emu: Emulator, request: Request, params: dict[str, str]) -> R
     if props.get("description"):
         body["properties"]["description"] = props["description"]
     emu.store.put_resource(body)
+    propagation.record_assignment(emu, body["id"], None)
     return Response.json(201, body)
 
 
@@ -102,7 +104,10 @@ def delete_assignment(emu: Emulator, request: Request, params: dict[str, str]) -
     scope = _scope(params)
     common.authorize(emu, request, scope, f"{RA}/delete")
     body = emu.store.delete_resource(f"{scope}/providers/{RA}/{params['name']}")
-    return Response.json(200, body) if body else Response.empty(204)
+    if body is None:
+        return Response.empty(204)
+    propagation.record_assignment(emu, body["id"], body)
+    return Response.json(200, body)
 
 
 def list_definitions(emu: Emulator, request: Request, params: dict[str, str]) -> Response:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from typing import Any
 
+from ... import propagation
 from ...authz import policy_allows
 from ...authz import rbac_allows
 from ..arm_keyvault.models import find_vault
@@ -44,15 +45,18 @@ def identity_principal(emu: Emulator, identity: dict[str, Any] | None) -> str | 
 
 
 def missing_permissions(emu: Emulator, vault: dict[str, Any], principal_id: str, key_name: str) -> list[str]:
+    """What Batch finds missing, with the grants as they have propagated to it."""
     props = vault["properties"]
     if props.get("enableRbacAuthorization"):
         scope = f"{vault['id']}/keys/{key_name}"
+        among = propagation.effective_assignments(emu)
         return [
             p
             for p, a in NEEDED
-            if not rbac_allows(emu.store, principal_id, scope, f"Microsoft.KeyVault/vaults/{a}", data=True)
+            if not rbac_allows(emu.store, principal_id, scope, f"Microsoft.KeyVault/vaults/{a}", True, among)
         ]
-    return [p for p, _a in NEEDED if not policy_allows(vault, props["tenantId"], principal_id, p)]
+    seen = propagation.effective_vault(emu, vault)
+    return [p for p, _a in NEEDED if not policy_allows(seen, props["tenantId"], principal_id, p)]
 
 
 def check(emu: Emulator, identity: dict[str, Any] | None, tenant_id: str, key_identifier: str) -> CmkProblem | None:

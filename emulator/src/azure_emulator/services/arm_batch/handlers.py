@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from datetime import datetime
 from datetime import timezone
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from ... import lro
+from ... import propagation
 from ...errors import BatchError
 from ...http import Request
 from ...http import Response
@@ -51,14 +54,23 @@ def _refuse_if_unavailable(emu: Emulator, account: dict[str, Any], tenant: str) 
             "AccountOperationInProgress",
             f"An operation is in progress on the Batch account '{account['name']}'; retry when it completes.",
         )
-    problem = models.key_access_problem(emu, account, tenant)
+    state, problem = models.availability(emu, account, tenant)
     if problem is not None:
-        raise BatchError(
+        raise models.refusal(
+            emu,
             409,
             "AccountKeyAccessLost",
             f"The Batch account '{account['name']}' is unavailable because its identity lost access to its "
             f"customer-managed key ({problem.code}: {problem.message}). Only deletion is allowed until access to the "
             "key is restored.",
+        )
+    if state == propagation.RECOVERING:
+        raise models.refusal(
+            emu,
+            409,
+            "AccountKeyAccessLost",
+            f"The Batch account '{account['name']}' is recovering: access to its customer-managed key is back, and "
+            "the account becomes available again shortly. Only deletion is allowed until then.",
         )
 
 
@@ -126,11 +138,23 @@ def _pool_allocation(account: dict[str, Any], props: dict[str, Any]) -> None:
         account["properties"]["keyVaultReference"] = {"id": reference["id"], "url": reference["url"]}
 
 
+def _shown(account: dict[str, Any]) -> dict[str, Any]:
+    """Azure's Batch leaves out empty tags (az CLI recording, 2024)."""
+    return {k: v for k, v in account.items() if k != "tags" or v}
+
+
+def _answer(account: dict[str, Any]) -> Response:
+    """The account with the ETag header Azure's Batch GET, PATCH and final poll carry (az CLI recording, 2024)."""
+    shown = _shown(account)
+    digest = hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:14].upper()
+    return Response.json(200, shown, {"ETag": f'"0x8D{digest}"'})
+
+
 def get_account(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     account = _account(emu, request, params, "read")
     if account is None:
         raise common.not_found(RTYPE, params["name"], params["rg"])
-    return Response.json(200, account)
+    return _answer(account)
 
 
 def put_account(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
@@ -147,7 +171,7 @@ def put_account(emu: Emulator, request: Request, params: dict[str, str]) -> Resp
         _refuse_if_unavailable(emu, existing, tenant)
         existing["tags"] = common.tags_from(body, existing.get("tags"))
         _apply_properties(emu, existing, body, tenant, creating=False)
-        return Response.json(200, existing)
+        return _answer(existing)
     suffix = common.cloud_of(request).batch_suffix
     account = models.new_account(emu, _rid(params), params["name"], body["location"], suffix)
     account["tags"] = common.tags_from(body)
@@ -167,7 +191,7 @@ def patch_account(emu: Emulator, request: Request, params: dict[str, str]) -> Re
     body = common.body_of(request)
     account["tags"] = common.tags_from(body, account.get("tags"))
     _apply_properties(emu, account, body, tenant, creating=False)
-    return Response.json(200, account)
+    return _answer(account)
 
 
 def delete_account(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
@@ -200,7 +224,7 @@ def create_result(emu: Emulator, request: Request, params: dict[str, str]) -> Re
     if account is None:
         raise common.not_found(RTYPE, params["name"], params["rg"])
     models.refresh_availability(emu, account, _tenant(emu, params["sub"]))
-    return Response.json(200, account)
+    return _answer(account)
 
 
 def delete_result(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
@@ -216,7 +240,7 @@ def list_accounts(emu: Emulator, request: Request, params: dict[str, str]) -> Re
     tenant = _tenant(emu, params["sub"])
     for account in accounts:
         models.refresh_availability(emu, account, tenant)
-    return Response.json(200, common.list_body(accounts))
+    return Response.json(200, common.list_body([_shown(a) for a in accounts]))
 
 
 @lro.register("batch-create")
@@ -229,6 +253,7 @@ def _finish_create(emu: Emulator, op: dict[str, Any]) -> None:
 @lro.register("batch-delete")
 def _finish_delete(emu: Emulator, op: dict[str, Any]) -> None:
     account = emu.store.delete_resource(op["resourceId"])
+    propagation.forget_account(emu, op["resourceId"])
     identity = (account or {}).get("identity") or {}
     if identity.get("type") == "SystemAssigned":
         emu.store.remove_principal(identity["principalId"])

@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 from typing import Any
 
+from ... import propagation
 from ...errors import BatchError
 from ..arm_identity.models import TYPE as UAI_TYPE
 from ..arm_identity.models import register_principal
@@ -143,8 +144,19 @@ def apply_encryption(emu: Emulator, account: dict[str, Any], encryption: dict[st
     if encryption["keySource"] == "Microsoft.KeyVault":
         problem = cmk.check(emu, account.get("identity"), tenant_id, encryption["keyVaultProperties"]["keyIdentifier"])
         if problem is not None:
-            raise BatchError(400, problem.code, problem.message, target=problem.target)
+            raise refusal(emu, 400, problem.code, problem.message, problem.target)
     account["properties"]["encryption"] = encryption
+
+
+def refusal(emu: Emulator, status: int, code: str, message: str, target: str | None = None) -> BatchError:
+    """A CMK refusal: the emulator's own code naming the cause, or with ``generic_errors`` the plain 400
+    BadRequest that is all a client may count on - Azure documents none of these (cmk-rules A18/A19)."""
+    if emu.settings.generic_errors:
+        return BatchError(400, "BadRequest", GENERIC_MESSAGE)
+    return BatchError(status, code, message, target=target)
+
+
+GENERIC_MESSAGE = "The request could not be completed with the account's customer-managed key settings."
 
 
 def key_access_problem(emu: Emulator, account: dict[str, Any], tenant_id: str) -> cmk.CmkProblem | None:
@@ -154,14 +166,22 @@ def key_access_problem(emu: Emulator, account: dict[str, Any], tenant_id: str) -
     return cmk.check(emu, account.get("identity"), tenant_id, encryption["keyVaultProperties"]["keyIdentifier"])
 
 
-def refresh_availability(emu: Emulator, account: dict[str, Any], tenant_id: str) -> cmk.CmkProblem | None:
-    """An account whose key became unreachable is unavailable until access returns.
+def availability(emu: Emulator, account: dict[str, Any], tenant_id: str) -> tuple[str, cmk.CmkProblem | None]:
+    """``available``, ``unavailable`` (the key is out of reach, for the reason given) or ``recovering``."""
+    problem = key_access_problem(emu, account, tenant_id)
+    return propagation.account_availability(emu, account["id"], problem is not None), problem
 
-    Azure documents no field for this; the emulator shows it as provisioningState ``Invalid``.
+
+def refresh_availability(emu: Emulator, account: dict[str, Any], tenant_id: str) -> str:
+    """An account whose key became unreachable is unavailable until access returns, and a while after.
+
+    Azure documents no field for this; the emulator shows it as provisioningState ``Invalid``, except with
+    ``generic_errors``, where only the refusals tell (as a client must assume of Azure).
     """
     props = account["properties"]
     if props["provisioningState"] not in ("Succeeded", "Invalid"):
-        return None
-    problem = key_access_problem(emu, account, tenant_id)
-    props["provisioningState"] = "Invalid" if problem else "Succeeded"
-    return problem
+        return propagation.AVAILABLE
+    state, _problem = availability(emu, account, tenant_id)
+    invalid = state != propagation.AVAILABLE and not emu.settings.generic_errors
+    props["provisioningState"] = "Invalid" if invalid else "Succeeded"
+    return state

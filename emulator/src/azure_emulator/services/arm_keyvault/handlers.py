@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 from typing import Any
 
+from ... import propagation
 from ...errors import ArmError
 from ...http import Request
 from ...http import Response
@@ -28,7 +30,16 @@ def _vault(emu: Emulator, request: Request, params: dict[str, str], action: str)
     common.require_api_version(request, RTYPE)
     common.resource_group(emu, params["sub"], params["rg"])
     common.authorize(emu, request, _rid(params), action)
-    return emu.store.resource(_rid(params))
+    vault = emu.store.resource(_rid(params))
+    return _settled(emu, vault) if vault is not None else None
+
+
+def _settled(emu: Emulator, vault: dict[str, Any]) -> dict[str, Any]:
+    """A new vault shows RegisteringDns until its time is up (propagation.py)."""
+    props = vault["properties"]
+    if props.get("provisioningState") == "RegisteringDns" and not propagation.vault_registering(emu, vault):
+        props["provisioningState"] = "Succeeded"
+    return vault
 
 
 def _required(emu: Emulator, request: Request, params: dict[str, str], action: str) -> dict[str, Any]:
@@ -56,6 +67,7 @@ def put_vault(emu: Emulator, request: Request, params: dict[str, str]) -> Respon
     common.check_location(existing, body["location"], RTYPE, params["name"], params["rg"])
     if existing is None:
         models.check_name_free(emu, _rid(params), params["name"])
+        models.check_new(props)
         merged = models.new_properties(props, request.api_version or "", common.cloud_of(request), params["name"])
     else:
         merged = models.merged_properties(existing["properties"], props)
@@ -70,7 +82,14 @@ def put_vault(emu: Emulator, request: Request, params: dict[str, str]) -> Respon
         "properties": merged,
     }
     emu.store.put_resource(vault)
-    return Response.json(200 if existing else 201, vault)
+    if existing is not None:
+        propagation.record_policies(emu, vault, existing["properties"].get("accessPolicies"))
+        return Response.json(200, vault)
+    propagation.start_vault(emu, vault)
+    if not propagation.vault_registering(emu, vault):
+        return Response.json(201, vault)
+    merged["provisioningState"] = "RegisteringDns"
+    return Response.json(200, models.registering_view(vault, props))
 
 
 def _recover(emu: Emulator, request: Request, params: dict[str, str], body: dict[str, Any]) -> Response:
@@ -92,7 +111,9 @@ def patch_vault(emu: Emulator, request: Request, params: dict[str, str]) -> Resp
     body = common.body_of(request)
     merged = models.merged_properties(vault["properties"], body.get("properties") or {})
     models.check_properties(emu, merged, vault["properties"])
+    before = vault["properties"].get("accessPolicies")
     vault["properties"] = merged
+    propagation.record_policies(emu, vault, before)
     vault["tags"] = common.tags_from(body, vault.get("tags"))
     vault["systemData"] = common.system_data(request, vault.get("systemData"))
     return Response.json(200, vault)
@@ -116,7 +137,9 @@ def update_access_policy(emu: Emulator, request: Request, params: dict[str, str]
     entries = ((common.body_of(request).get("properties") or {}).get("accessPolicies")) or []
     if not isinstance(entries, list) or not 1 <= len(entries) <= 16:
         raise ArmError(400, "BadRequest", "Between 1 and 16 access policies must be given.")
+    before = copy.deepcopy(vault["properties"].get("accessPolicies"))
     models.change_policies(vault, kind, entries)
+    propagation.record_policies(emu, vault, before)
     body = {
         "id": f"{vault['id']}/accessPolicies/{kind}",
         "type": "Microsoft.KeyVault/vaults/accessPolicies",
@@ -128,7 +151,7 @@ def update_access_policy(emu: Emulator, request: Request, params: dict[str, str]
 def list_vaults(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     common.require_api_version(request, RTYPE)
     scope = common.list_scope(emu, params)
-    return Response.json(200, common.list_body(list(emu.store.resources(scope, RTYPE))))
+    return Response.json(200, common.list_body([_settled(emu, v) for v in emu.store.resources(scope, RTYPE)]))
 
 
 def list_resources(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
@@ -174,13 +197,10 @@ def purge_deleted(emu: Emulator, request: Request, params: dict[str, str]) -> Re
     if record is None:
         raise ArmError(404, "DeletedVaultNotFound", f"The deleted vault '{params['name']}' could not be found.")
     if record["deleted"]["properties"]["purgeProtectionEnabled"]:
-        raise ArmError(
-            409,
-            "Conflict",
-            f"The vault '{params['name']}' has purge protection enabled and cannot be purged until its "
-            "scheduled purge date.",
-        )
+        # Azure's answer, status and words (microsoft/AzureTRE#1446; Azure/azure-sdk-tools#9329).
+        raise ArmError(405, "MethodNotAllowed", "Operation 'DeletedVaultPurge' is not allowed.")
     del emu.store.data["deletedVaults"][params["name"].lower()]
+    propagation.forget_vault(emu, params["name"])
     emu.store.data["vaultData"].pop(params["name"].lower(), None)
     return Response.empty(200)
 

@@ -116,6 +116,35 @@ def check_policy_entry(entry: dict[str, Any], tenant_id: str) -> None:
         raise bad_request(f"The object ID '{entry['objectId']}' of the access policy is not a valid GUID.")
 
 
+def check_new(props: dict[str, Any]) -> None:
+    """What Azure refuses on a new vault only."""
+    if props.get("enablePurgeProtection") is False:
+        # Refused on create too, not only on update (Azure/bicep#5223, Azure/azure-cli#32311, #29115).
+        raise bad_request('The property "enablePurgeProtection" cannot be set to false.')
+    if props.get("enableSoftDelete") is False:
+        # Soft delete is mandatory for every vault since February 2025; this wording is ours.
+        raise bad_request(
+            'The property "enableSoftDelete" cannot be set to false: soft delete is always on for new vaults.'
+        )
+
+
+# Left out of a new vault's PUT answer unless the request set them (az CLI recording, 2022).
+UNSET_LEFT_OUT = (
+    "enabledForDeployment",
+    "enabledForDiskEncryption",
+    "enabledForTemplateDeployment",
+    "enableRbacAuthorization",
+    "enablePurgeProtection",
+)
+
+
+def registering_view(vault: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """A new vault as Azure's PUT answers it: RegisteringDns, no trailing slash, unset booleans left out."""
+    props = {k: v for k, v in vault["properties"].items() if k not in UNSET_LEFT_OUT or k in given}
+    props["vaultUri"] = props["vaultUri"].rstrip("/")
+    return {**vault, "properties": props}
+
+
 def new_properties(body_props: dict[str, Any], api_version: str, cloud: Cloud, name: str) -> dict[str, Any]:
     props = {
         "sku": body_props.get("sku"),

@@ -6,6 +6,7 @@ import binascii
 from typing import TYPE_CHECKING
 from typing import Any
 
+from ... import propagation
 from ...authz import TokenRejected
 from ...authz import policy_allows
 from ...authz import rbac_allows
@@ -27,7 +28,8 @@ from . import rotation
 if TYPE_CHECKING:
     from ... import Emulator
 
-API_VERSIONS = ("2025-07-01", "7.6", "7.5", "7.4", "7.3", "7.2", "7.1", "7.0")
+# 7.6-preview.2 is what az CLI 2.91 pins (azure/cli/command_modules/keyvault/_client_factory.py); Azure serves it.
+API_VERSIONS = ("2025-07-01", "7.6", "7.6-preview.2", "7.5", "7.4", "7.3", "7.2", "7.1", "7.0")
 # operation -> (access-policy permission, RBAC data action under Microsoft.KeyVault/vaults/)
 OPERATIONS = {
     "get": ("get", "keys/read"),
@@ -69,7 +71,7 @@ def allow(emu: Emulator, request: Request, vault: dict[str, Any], operation: str
     permission, action = OPERATIONS[operation]
     location = f"{vault['name']};location={vault['location']}"
     if not vault["properties"].get("enableRbacAuthorization"):
-        if policy_allows(vault, principal.tenant_id, principal.object_id, permission):
+        if policy_allows(propagation.effective_vault(emu, vault), principal.tenant_id, principal.object_id, permission):
             return
         raise KeyVaultError(
             403,
@@ -80,7 +82,9 @@ def allow(emu: Emulator, request: Request, vault: dict[str, Any], operation: str
         )
     scope = vault["id"] + (f"/keys/{key}" if key else "")
     full_action = f"Microsoft.KeyVault/vaults/{action}"
-    if rbac_allows(emu.store, principal.object_id, scope, full_action, data=True):
+    if rbac_allows(
+        emu.store, principal.object_id, scope, full_action, data=True, among=propagation.effective_assignments(emu)
+    ):
         return
     raise KeyVaultError(
         403,
@@ -202,8 +206,9 @@ def _crypto(emu: Emulator, request: Request, params: dict[str, str], operation: 
             inner="KeyDisabled" if why == "disabled" else None,
         )
     if operation not in version["key_ops"]:
-        raise models.bad(
-            f"Operation {operation} is not permitted for key {params['name']}: it is not in the key's key_ops."
+        # Azure's answer: 403 Forbidden, inner KeyOperationForbidden (Azure SDK for Go, Key Vault TROUBLESHOOTING.md).
+        raise KeyVaultError(
+            403, "Forbidden", f"Operation {operation} is not permitted on this key.", inner="KeyOperationForbidden"
         )
     body = _json(request)
     try:
@@ -259,9 +264,10 @@ class KeyVaultDataService(Service):
     ]
 
     def exists(self, emu: Emulator, host: str) -> bool:
+        """Whether the vault's name resolves: it exists and its DNS registration is done (propagation.py)."""
         cloud = cloud_for_host(host)
         name = cloud.vault_name_of(host) if cloud else None
-        return name is not None and find_vault(emu, name) is not None
+        return name is not None and find_vault(emu, name) is not None and propagation.vault_resolves(emu, name)
 
     def authenticate(self, emu: Emulator, request: Request, route: Route) -> None:
         vault = _vault(emu, request)
