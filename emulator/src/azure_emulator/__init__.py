@@ -16,6 +16,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from . import lro
 from .authz import Tokens
 from .ca import CertificateAuthority
 from .errors import ArmError
@@ -187,16 +188,26 @@ class Emulator:
         return response
 
     def _dispatch(self, service: Service, request: Request, request_id: str) -> tuple[Response, bool, str | None]:
-        write, operation = False, None
-        with self.store.lock:
+        try:
+            route, params = service.resolve(request)
+        except EmulatorError as exc:
+            return exc.render(request_id), False, None
+        if lro.due(self):  # operations whose time is up complete first, alone
+            with self.store.lock:
+                lro.advance(self)
+        # Writes run alone, each as one transaction; reads run side by side (store.py).
+        alone = route.write or route.exclusive
+        with (
+            self.store.lock if alone else self.store.read_transaction(f"{request.method} {request.host}{request.path}")
+        ):
             before = None
             try:
-                route, params = service.resolve(request)
-                write, operation = route.write, route.name
                 service.authenticate(self, request, route)
-                # A refused write leaves no trace: every write runs as one transaction.
-                before = self.store.snapshot() if write else None
+                # A refused write leaves no trace.
+                before = self.store.snapshot() if route.write else None
                 response = route.handler(self, request, params)
+                if route.write:
+                    self.store.touch()
             except EmulatorError as exc:
                 if before is not None:
                     self.store.replace(before)
@@ -204,9 +215,8 @@ class Emulator:
             except Exception:  # a bug in the emulator: answer as Azure would, keep the traceback
                 log.exception("unhandled error for %s %s%s", request.method, request.host, request.path)
                 response = ArmError(500, "InternalServerError", "Encountered internal server error.").render(request_id)
-            finally:
-                self.store.commit()
-        return response, write, operation
+        self.store.commit()  # saved before the answer leaves, when anything changed
+        return response, route.write, route.name
 
     def _answer_fault(self, service: Service, request: Request, fault: Fault) -> Response:
         self.journal.record(

@@ -72,6 +72,7 @@ def contract_violations(emulator: Emulator) -> list[str]:
 @pytest.fixture(scope="session")
 def emulator_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     emu = Emulator(ca_dir=tmp_path_factory.mktemp("ca"), keep_bodies=True).start()
+    emu.store.check_reads = True  # reads run side by side: each must leave the state as it found it
     yield emu
     emu.stop()
 
@@ -80,7 +81,9 @@ def emulator_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emul
 def emulator(emulator_instance: Emulator) -> Iterator[Emulator]:
     """The session's emulator, back at its seed; its responses are contract-checked after the test."""
     emulator_instance.reset()
+    emulator_instance.store.read_violations.clear()
     yield emulator_instance
+    assert not emulator_instance.store.read_violations, "\n".join(emulator_instance.store.read_violations)
     problems = contract_violations(emulator_instance)
     assert not problems, "responses that break the spec:\n" + "\n".join(problems)
 

@@ -101,14 +101,14 @@ class ControlService(Service):
     name = "control"
     routes = [
         Route("GET", "/_emulator/health", health),
-        Route("POST", "/_emulator/reset", reset),
+        Route("POST", "/_emulator/reset", reset, write=True),
         Route("GET", "/_emulator/state", state),
         Route("GET", "/_emulator/requests", requests_list),
         Route("DELETE", "/_emulator/requests", requests_clear),
         Route("GET", "/_emulator/faults", faults_list),
         Route("POST", "/_emulator/faults", faults_add),
         Route("DELETE", "/_emulator/faults", faults_clear),
-        Route("POST", "/_emulator/seed", seed),
+        Route("POST", "/_emulator/seed", seed, write=True),
         Route("GET", "/_emulator/settings", settings_get),
         Route("PATCH", "/_emulator/settings", settings_update),
     ]

@@ -163,5 +163,8 @@ def refresh_availability(emu: Emulator, account: dict[str, Any], tenant_id: str)
     if props["provisioningState"] not in ("Succeeded", "Invalid"):
         return None
     problem = key_access_problem(emu, account, tenant_id)
-    props["provisioningState"] = "Invalid" if problem else "Succeeded"
+    state = "Invalid" if problem else "Succeeded"
+    if props["provisioningState"] != state:  # reads run side by side: only a real change is written
+        props["provisioningState"] = state
+        emu.store.touch()
     return problem
