@@ -12,6 +12,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from dataclasses import field
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from .http import DropConnection
 from .http import Request
 from .http import Response
 from .journal import Journal
+from .latency import RoundTrips
 from .proxy import ProxyServer
 from .router import Router
 from .router import Service
@@ -50,6 +52,8 @@ class Settings:
     lro_seconds: float = 5.0
     # The object id of the managed identity the instance metadata service (IMDS) hands tokens for.
     imds_principal: str = ""
+    # Round-trip time per host kind (entra, arm, keyvault) added to each answer: see latency.py.
+    latency_ms: RoundTrips = field(default_factory=RoundTrips)
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name: f.type for f in fields(self)}
@@ -158,6 +162,7 @@ class Emulator:
         self.journal.record(host=target, method=method, path="", api_version=None, status=status, refused=True)
 
     def handle(self, request: Request, scheme: str) -> Response:
+        started = time.perf_counter()
         service = {"http": self.control, "imds": self.imds}.get(scheme) or self.router.service_for(request.host)
         assert service is not None
         fault = self.faults.take(request.method, request.host, request.path) if scheme == "https" else None
@@ -182,6 +187,7 @@ class Emulator:
             operation=operation,
             request_id=request_id,
             response=response.payload,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
         )
         if fault is not None and fault.kind == "lost":
             raise DropConnection()
