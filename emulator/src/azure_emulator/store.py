@@ -82,6 +82,8 @@ class Store:
 
     def commit(self) -> None:
         """Write the state if it was touched since the last save: temp file, fsync, rename (survives kill -9)."""
+        if self.path is None or self._version == self._saved_version:
+            return  # nothing to save: no lock taken, so reads stay side by side (a toucher commits itself)
         with self.lock:
             version = self._version
             if self.path is None or version == self._saved_version:
