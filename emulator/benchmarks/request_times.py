@@ -9,7 +9,8 @@ a Batch account, a vault, a key. It prints, per request kind, the median and 95t
 - the client's round trip (what a caller waits; loopback, so almost all of it is the emulator), and
 - the emulator's own time per request (``duration_ms`` in its journal; "-" for an emulator without it),
 
-then the first request on a new connection (CONNECT + TLS handshake + one read).
+then the first request on a new connection (CONNECT + TLS handshake + one read), and with ``--sweep``
+the time to read every account and each CMK account's key once (what a compliance report asks).
 
     .venv/bin/python emulator/benchmarks/request_times.py                  # this checkout's emulator
     git archive 893db94 emulator/src | tar -x -C /tmp/base                 # an older one, e.g. the base
@@ -169,12 +170,35 @@ def first_requests(served: Served, size: int, connections: int) -> None:
     print(f"{size:>8} {'new connection':<14} {spread(samples)}   (CONNECT + TLS + a vault read)", flush=True)
 
 
+def sweep(served: Served, size: int) -> None:
+    """What a compliance report asks of the emulator: every account, then each CMK account's key."""
+    session = served.session()
+    arm = {"Authorization": f"Bearer {served.token(session, 'https://management.azure.com/.default')}"}
+    kv = {"Authorization": f"Bearer {served.token(session, 'https://vault.azure.net/.default')}"}
+    served.control("DELETE", "requests")
+    started = time.perf_counter()
+    group = f"{ARM}/subscriptions/{served.info['subscription_id']}/resourceGroups/rg-fleet/providers"
+    for i in range(size):
+        url = f"{group}/Microsoft.Batch/batchAccounts/fleet{i:04d}?api-version={VERSIONS['batch']}"
+        account = session.get(url, headers=arm, timeout=600)
+        account.raise_for_status()
+        identifier = (account.json()["properties"]["encryption"].get("keyVaultProperties") or {}).get("keyIdentifier")
+        if identifier:
+            session.get(f"{identifier}?api-version={VERSIONS['keys']}", headers=kv, timeout=600).raise_for_status()
+    elapsed = time.perf_counter() - started
+    journal = served.control("GET", "requests")["value"]
+    spent = sum(e["duration_ms"] for e in journal if e.get("duration_ms") is not None) / 1000
+    inside = f"{spent:.2f} s of it in the emulator" if spent else "emulator time not recorded"
+    print(f"{size:>8} sweep: {len(journal)} reads (every account, each CMK key) in {elapsed:.2f} s; {inside}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10,100,1000", help="account counts, comma-separated")
     parser.add_argument("--reads", type=int, default=40, help="reads per request kind and size")
     parser.add_argument("--connections", type=int, default=10, help="new connections timed per size")
     parser.add_argument("--emulator-src", type=Path, help="run the emulator from this source directory")
+    parser.add_argument("--sweep", action="store_true", help="also read every account and its key, once")
     args = parser.parse_args()
     print(f"emulator: {args.emulator_src or 'this checkout'}; {args.reads} reads per kind; times in ms")
     print(f"{'accounts':>8} {'request':<14} {'client median':>17}   {'emulator median':>17}")
@@ -187,6 +211,8 @@ def main() -> int:
             try:
                 measure(served, size, args.reads)
                 first_requests(served, size, args.connections)
+                if args.sweep:
+                    sweep(served, size)
             finally:
                 served.stop()
     return 0
