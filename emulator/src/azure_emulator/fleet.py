@@ -130,7 +130,8 @@ def _build(
         name = f"{prefix}{i:04d}"
         call("PUT", ARM, f"{rg_path}/providers/Microsoft.Batch/batchAccounts/{name}", VERSIONS["batch"], body)
     for op_id in set(emu.store.data["operations"]) - first_op:
-        lro.finish(emu, emu.store.data["operations"][op_id])  # created, as if every poll had been answered
+        # Created, as if every poll had been answered; nobody will poll, so the operation goes too.
+        lro.finish(emu, emu.store.data["operations"].pop(op_id))
     return {
         "resource_group": group,
         "identity": identity["id"],
