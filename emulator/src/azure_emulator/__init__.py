@@ -14,10 +14,12 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from dataclasses import field
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from . import lro
 from .authz import Tokens
 from .ca import CertificateAuthority
 from .errors import ArmError
@@ -29,6 +31,7 @@ from .http import DropConnection
 from .http import Request
 from .http import Response
 from .journal import Journal
+from .latency import RoundTrips
 from .proxy import ProxyServer
 from .router import Router
 from .router import Service
@@ -63,6 +66,8 @@ class Settings:
     vault_dns_seconds: float = 0.0
     # Batch's CMK refusals as plain 400 BadRequest and no "Invalid" state: Azure documents neither.
     generic_errors: bool = False
+    # Round-trip time per host kind (entra, arm, keyvault) added to each answer: see latency.py.
+    latency_ms: RoundTrips = field(default_factory=RoundTrips)
 
     def update(self, values: dict[str, Any]) -> None:
         known = {f.name for f in fields(self)}
@@ -197,6 +202,7 @@ class Emulator:
         self.journal.record(host=target, method=method, path="", api_version=None, status=status, refused=True)
 
     def handle(self, request: Request, scheme: str) -> Response:
+        started = time.perf_counter()
         service = {"http": self.control, "imds": self.imds}.get(scheme) or self.router.service_for(request.host)
         assert service is not None
         fault = self.faults.take(request.method, request.host, request.path) if scheme == "https" else None
@@ -221,22 +227,33 @@ class Emulator:
             operation=operation,
             request_id=request_id,
             response=response.payload,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
         )
         if fault is not None and fault.kind == "lost":
             raise DropConnection()
         return response
 
     def _dispatch(self, service: Service, request: Request, request_id: str) -> tuple[Response, bool, str | None]:
-        write, operation = False, None
-        with self.store.lock:
+        try:
+            route, params = service.resolve(request)
+        except EmulatorError as exc:
+            return exc.render(request_id), False, None
+        if lro.due(self):  # operations whose time is up complete first, alone
+            with self.store.lock:
+                lro.advance(self)
+        # Writes run alone, each as one transaction; reads run side by side (store.py).
+        alone = route.write or route.exclusive
+        with (
+            self.store.lock if alone else self.store.read_transaction(f"{request.method} {request.host}{request.path}")
+        ):
             before = None
             try:
-                route, params = service.resolve(request)
-                write, operation = route.write, route.name
                 service.authenticate(self, request, route)
-                # A refused write leaves no trace: every write runs as one transaction.
-                before = self.store.snapshot() if write else None
+                # A refused write leaves no trace.
+                before = self.store.snapshot() if route.write else None
                 response = route.handler(self, request, params)
+                if route.write:
+                    self.store.touch()
             except EmulatorError as exc:
                 if before is not None:
                     self.store.replace(before)
@@ -244,9 +261,8 @@ class Emulator:
             except Exception:  # a bug in the emulator: answer as Azure would, keep the traceback
                 log.exception("unhandled error for %s %s%s", request.method, request.host, request.path)
                 response = ArmError(500, "InternalServerError", "Encountered internal server error.").render(request_id)
-            finally:
-                self.store.commit()
-        return response, write, operation
+        self.store.commit()  # saved before the answer leaves, when anything changed
+        return response, route.write, route.name
 
     def _answer_fault(self, service: Service, request: Request, fault: Fault) -> Response:
         self.journal.record(

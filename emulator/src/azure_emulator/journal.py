@@ -25,6 +25,9 @@ class Entry:
     refused: bool = False
     operation: str | None = None
     request_id: str | None = None
+    # Time the emulator spent on the request (waiting for the state lock included; the latency model's
+    # round trips and the network not).
+    duration_ms: float | None = None
     response: Any = field(default=None, repr=False)
 
     def public(self) -> dict[str, Any]:

@@ -53,6 +53,7 @@ def finish(emu: Emulator, op: dict[str, Any]) -> None:
     if not op["done"]:
         op["done"] = True
         FINISHERS[op["kind"]](emu, op)
+        emu.store.touch()
 
 
 def poll(emu: Emulator, op_id: str) -> dict[str, Any] | None:
@@ -63,13 +64,20 @@ def poll(emu: Emulator, op_id: str) -> dict[str, Any] | None:
     if not op["done"]:
         if op["remaining"] > 0 and time.time() < op["deadline"]:
             op["remaining"] -= 1
+            emu.store.touch()
         else:
             finish(emu, op)
     return op
 
 
+def due(emu: Emulator) -> bool:
+    """Whether an operation's time is up (read under the shared lock; ``advance`` needs the exclusive one)."""
+    now = time.time()
+    return any(not op["done"] and now >= op["deadline"] for op in list(emu.store.data["operations"].values()))
+
+
 def advance(emu: Emulator) -> None:
-    """Complete every operation whose time is up (called before each Resource Manager request)."""
+    """Complete every operation whose time is up (called before each request, under the exclusive lock)."""
     now = time.time()
     for op in list(emu.store.data["operations"].values()):
         if not op["done"] and now >= op["deadline"]:

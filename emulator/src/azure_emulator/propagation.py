@@ -90,19 +90,25 @@ def effective_assignments(emu: Emulator) -> list[dict[str, Any]]:
 # Batch accounts ------------------------------------------------------------------------------
 def account_availability(emu: Emulator, account_id: str, access_lost: bool) -> str:
     """``unavailable`` while the key is out of reach, ``recovering`` for a while after, else ``available``."""
-    marks = emu.store.data.setdefault("accountAccess", {})
+    # Called on reads too, which run side by side: a mark that changes is a change of state (Store.touch).
+    marks = emu.store.data.get("accountAccess") or {}
     key = account_id.lower()
     now = time.time()
-    if access_lost:
-        marks[key] = {"lostAt": (marks.get(key) or {}).get("lostAt", now)}
-        return UNAVAILABLE
     mark = marks.get(key)
+    if access_lost:
+        if mark is None or "recoveringSince" in mark:
+            emu.store.data.setdefault("accountAccess", {})[key] = {"lostAt": (mark or {}).get("lostAt", now)}
+            emu.store.touch()
+        return UNAVAILABLE
     if mark is None:
         return AVAILABLE
-    since = mark.setdefault("recoveringSince", now)
-    if now - since < emu.settings.account_recovery_seconds:
+    if "recoveringSince" not in mark:
+        mark["recoveringSince"] = now
+        emu.store.touch()
+    if now - mark["recoveringSince"] < emu.settings.account_recovery_seconds:
         return RECOVERING
     del marks[key]
+    emu.store.touch()
     return AVAILABLE
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import h11
 
+from . import latency
 from .http import DropConnection
 from .http import Request
 from .http import Response
@@ -31,6 +32,7 @@ MAX_BODY = 16 * 1024 * 1024
 class ProxyServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # a benchmark opens many connections at once
 
     def __init__(self, emulator: Emulator, port: int = 0) -> None:
         self.emulator = emulator
@@ -88,6 +90,8 @@ class _Connection(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         sock: socket.socket = self.request
         sock.settimeout(IDLE_TIMEOUT)
+        # Without it, Nagle's algorithm holds a small write until the client's delayed ACK (~40 ms).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         conn = h11.Connection(h11.SERVER)
         try:
             first = _read_message(conn, sock)
@@ -122,6 +126,7 @@ class _Connection(socketserver.BaseRequestHandler):
         if refusal is not None:
             self._refuse(conn, sock, target, "CONNECT", refusal[1], refusal[0])
             return
+        latency.wait(emu, host)  # the TCP connection the proxy would open to the host
         # The tunnel opens with the response head alone: after it, the bytes are TLS.
         sock.sendall(conn.send(h11.Response(status_code=200, headers=[], reason=b"Connection Established")) or b"")
         try:
@@ -129,7 +134,7 @@ class _Connection(socketserver.BaseRequestHandler):
         except (ssl.SSLError, OSError) as exc:
             log.info("TLS handshake for %s failed: %s", host, exc)
             return
-        self._serve(h11.Connection(h11.SERVER), tls, host, "https")
+        self._serve(h11.Connection(h11.SERVER), tls, host, "https", handshake=True)
 
     def _serve(
         self,
@@ -138,6 +143,7 @@ class _Connection(socketserver.BaseRequestHandler):
         host: str,
         scheme: str,
         first: tuple[h11.Request, bytes] | None = None,
+        handshake: bool = False,
     ) -> None:
         emu = self.server.emulator
         while True:
@@ -155,6 +161,9 @@ class _Connection(socketserver.BaseRequestHandler):
             except DropConnection:
                 _reset(sock)
                 raise _Closed("fault: dropped connection") from None
+            if scheme == "https":  # the model's round trip, plus the TLS handshake's on a new tunnel
+                latency.wait(emu, host, 2 if handshake else 1)
+                handshake = False
             _send(conn, sock, response, head=request.method == "HEAD")
             if conn.our_state is h11.MUST_CLOSE or conn.their_state is h11.MUST_CLOSE:
                 return

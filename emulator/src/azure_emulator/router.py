@@ -21,12 +21,17 @@ Handler = Callable[["Emulator", Request, dict[str, str]], Response]
 
 @dataclass(frozen=True)
 class Route:
-    """``{name}`` matches one path segment, ``{name*}`` one or more (ARM scopes)."""
+    """``{name}`` matches one path segment, ``{name*}`` one or more (ARM scopes).
+
+    ``write`` routes change state (the journal counts them); ``exclusive`` reads change state too (a
+    long-running operation's poll moves it on), so both run alone instead of beside other reads.
+    """
 
     method: str
     template: str
     handler: Handler
     write: bool = False
+    exclusive: bool = False
     regex: re.Pattern[str] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:

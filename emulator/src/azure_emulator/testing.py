@@ -86,6 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def emulator_instance(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     settings = {**SESSION_SETTINGS, **settings_from_env()}
     emu = Emulator(ca_dir=tmp_path_factory.mktemp("ca"), keep_bodies=True, settings=settings).start()
+    emu.store.check_reads = True  # reads run side by side: each must leave the state as it found it
     yield emu
     emu.stop()
 
@@ -95,9 +96,11 @@ def emulator(emulator_instance: Emulator, request: pytest.FixtureRequest) -> Ite
     """The session's emulator, back at its seed and start-up settings, plus the test's
     ``@pytest.mark.emulator_settings(...)``; its responses are contract-checked after the test."""
     emulator_instance.reset()
+    emulator_instance.store.read_violations.clear()
     for marker in reversed(list(request.node.iter_markers("emulator_settings"))):
         emulator_instance.settings.update(marker.kwargs)  # the closest marker (the function's) last
     yield emulator_instance
+    assert not emulator_instance.store.read_violations, "\n".join(emulator_instance.store.read_violations)
     problems = contract_violations(emulator_instance)
     assert not problems, "responses that break the spec:\n" + "\n".join(problems)
 

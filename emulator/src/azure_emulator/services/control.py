@@ -101,6 +101,22 @@ def seed(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     return Response.json(200, {"status": "seeded"})
 
 
+def fleet(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    """Many Batch accounts on customer-managed keys, for benchmarks (``fleet.py`` says what is made)."""
+    from ..fleet import build
+
+    spec = _body(request)
+    known = {"accounts", "vaults", "key_size", "group", "prefix"}
+    if not isinstance(spec, dict) or "accounts" not in spec or set(spec) - known:
+        raise ArmError(
+            400, "InvalidFleet", f"The fleet takes 'accounts' and optionally {sorted(known - {'accounts'})}."
+        )
+    try:
+        return Response.json(200, build(emu, **spec))
+    except (TypeError, ValueError) as exc:
+        raise ArmError(400, "InvalidFleet", f"The fleet could not be made: {exc}") from exc
+
+
 def settings_get(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     return Response.json(200, vars(emu.settings))
 
@@ -117,14 +133,15 @@ class ControlService(Service):
     name = "control"
     routes = [
         Route("GET", "/_emulator/health", health),
-        Route("POST", "/_emulator/reset", reset),
+        Route("POST", "/_emulator/reset", reset, write=True),
         Route("GET", "/_emulator/state", state),
         Route("GET", "/_emulator/requests", requests_list),
         Route("DELETE", "/_emulator/requests", requests_clear),
         Route("GET", "/_emulator/faults", faults_list),
         Route("POST", "/_emulator/faults", faults_add),
         Route("DELETE", "/_emulator/faults", faults_clear),
-        Route("POST", "/_emulator/seed", seed),
+        Route("POST", "/_emulator/seed", seed, write=True),
+        Route("POST", "/_emulator/fleet", fleet, write=True),
         Route("GET", "/_emulator/settings", settings_get),
         Route("PATCH", "/_emulator/settings", settings_update),
     ]

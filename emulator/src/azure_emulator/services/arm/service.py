@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ... import lro
 from ...authz import TokenRejected
 from ...clouds import CLOUDS
 from ...errors import ArmError
@@ -47,7 +46,6 @@ class ArmService(Service):
     ]
 
     def authenticate(self, emu: Emulator, request: Request, route: Route) -> None:
-        lro.advance(emu)
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("bearer "):
             raise _unauthorized("AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.")

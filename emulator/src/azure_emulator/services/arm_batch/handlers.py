@@ -265,11 +265,12 @@ ROUTES = [
         "GET",
         "/subscriptions/{sub}/providers/Microsoft.Batch/locations/{location}/accountOperationResults/{opname}",
         delete_result,
+        exclusive=True,
     ),
     Route("GET", BASE, list_accounts),
     Route("GET", BASE + "/{name}", get_account),
     Route("PUT", BASE + "/{name}", put_account, write=True),
     Route("PATCH", BASE + "/{name}", patch_account, write=True),
     Route("DELETE", BASE + "/{name}", delete_account, write=True),
-    Route("GET", BASE + "/{name}/operationResults/{op}", create_result),
+    Route("GET", BASE + "/{name}/operationResults/{op}", create_result, exclusive=True),
 ]

@@ -183,5 +183,8 @@ def refresh_availability(emu: Emulator, account: dict[str, Any], tenant_id: str)
         return propagation.AVAILABLE
     state, _problem = availability(emu, account, tenant_id)
     invalid = state != propagation.AVAILABLE and not emu.settings.generic_errors
-    props["provisioningState"] = "Invalid" if invalid else "Succeeded"
+    wanted = "Invalid" if invalid else "Succeeded"
+    if props["provisioningState"] != wanted:  # reads run side by side: only a real change is written
+        props["provisioningState"] = wanted
+        emu.store.touch()
     return state

@@ -37,8 +37,14 @@ def key_not_found(name: str) -> KeyVaultError:
     )
 
 
-def vault_data(emu: Emulator, vault_name: str) -> dict[str, Any]:
-    return emu.store.data["vaultData"].setdefault(vault_name.lower(), {"keys": {}, "deletedKeys": {}})
+def vault_data(emu: Emulator, vault_name: str, create: bool = False) -> dict[str, Any]:
+    """A vault's keys; an empty record for a vault without any, kept in the state only when ``create``."""
+    found = emu.store.data["vaultData"].get(vault_name.lower())
+    if found is None:
+        found = {"keys": {}, "deletedKeys": {}}
+        if create:  # never on a read: reads run side by side and change nothing
+            emu.store.data["vaultData"][vault_name.lower()] = found
+    return found
 
 
 def key_record(emu: Emulator, vault_name: str, key_name: str) -> dict[str, Any] | None:
@@ -154,7 +160,7 @@ def _new_version(
 def create_key(emu: Emulator, vault: dict[str, Any], name: str, body: dict[str, Any]) -> dict[str, Any]:
     if not KEY_NAME.match(name):
         raise bad(f"The request URI contains an invalid name: {name}")
-    data = vault_data(emu, vault["name"])
+    data = vault_data(emu, vault["name"], create=True)
     if name.lower() in data["deletedKeys"]:
         raise KeyVaultError(
             409,
@@ -220,7 +226,7 @@ def plant_key(emu: Emulator, spec: dict[str, Any]) -> None:
         "attributes": {"enabled": spec.get("enabled", True), "created": now, "updated": now},
         "tags": spec.get("tags") or {},
     }
-    data = vault_data(emu, vault["name"])
+    data = vault_data(emu, vault["name"], create=True)
     record = data["keys"].setdefault(
         spec["name"].lower(), {"name": spec["name"], "versions": {}, "order": [], "rotationPolicy": None}
     )
