@@ -30,7 +30,8 @@ def managed_view(resource, fields):
 
 
 def converge(module, service):
-    require(service.validate())
+    timeout = module.params.get("wait_timeout")
+    require(service.validate() + (["wait_timeout: must be 0 or more seconds"] if (timeout or 0) < 0 else []))
     current = service.get()
     if module.params.get("state") == "absent":
         return _absent(module, service, current)

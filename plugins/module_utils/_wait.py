@@ -23,7 +23,7 @@ RECOVERY_DELAY = "a Batch account becomes available up to 10 minutes after key a
 def backoff(attempt, first=1.0, most=15.0):
     """Seconds before attempt ``attempt`` + 1: doubling from ``first`` to ``most``, with jitter so parallel
     runs do not poll in step."""
-    return min(most, first * 2**attempt) * random.uniform(0.8, 1.2)
+    return min(most, first * 2**attempt) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not a secret
 
 
 def until(probe, timeout, what, why, ctx=None, sleep=time.sleep, clock=time.monotonic):

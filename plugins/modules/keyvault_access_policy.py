@@ -79,6 +79,18 @@ options:
         check mode too), because it makes them unavailable at once. V(true) does it anyway, with a warning.
     type: bool
     default: false
+  wait:
+    description:
+      - After granting the principal running the module (O(caller), or its own O(object_id)), wait until Key Vault
+        lets it read keys - grants take up to 10 minutes to apply - so a next task that creates a key does not fail.
+        Other principals' grants cannot be seen to arrive from here; M(azure_cmk.batch.batch_account_cmk) waits
+        for them.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait at most.
+    type: int
+    default: 600
   state:
     description:
       - Whether the access should exist.
@@ -178,6 +190,8 @@ ARGUMENT_SPEC = dict(
     role=dict(type="str"),
     key_name=dict(type="str", no_log=False),
     force=dict(type="bool", default=False),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=600),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 # caller is a flag: "caller: false" beside object_id is fine, so its exclusion is checked by the service.

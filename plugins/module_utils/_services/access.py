@@ -16,6 +16,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import re
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import canonical_set
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ENCRYPTION_ROLE_NAME
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import missing_permissions
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
@@ -198,8 +199,20 @@ class AccessService(Service):
 
     def create(self, desired):
         if self.vault["enable_rbac_authorization"]:
-            return self._assign(desired["principal_id"])
-        return self._policy("add", desired["principal_id"], {"keys": desired["key_permissions"]})
+            self._assign(desired["principal_id"])
+        else:
+            self._policy("add", desired["principal_id"], {"keys": desired["key_permissions"]})
+        self._until_effective(desired)
+
+    def _until_effective(self, desired):
+        """A grant reaches Key Vault minutes after Resource Manager shows it. Only the caller's own can be seen
+        to arrive (by reading): wait for it, so the next task (a key to create) does not meet a 403."""
+        if not self.params["wait"] or desired["principal_id"].lower() != (self.ctx.claims().get("oid") or "").lower():
+            return
+        granted = desired["key_permissions"]
+        if granted is not None and not {"get", "all"} & {p.lower() for p in granted}:
+            return  # this grant does not let the caller read keys: nothing to see arrive
+        dataplane.wait_until_caller_may_read(self.ctx, self.vault["vault_uri"].rstrip("/"), self.params["wait_timeout"])
 
     def update(self, current, desired):
         entry = self._entry(current["principal_id"])
@@ -209,7 +222,8 @@ class AccessService(Service):
             if entry[name]
         }
         permissions["keys"] = desired["key_permissions"]
-        return self._policy("replace", current["principal_id"], permissions)
+        self._policy("replace", current["principal_id"], permissions)
+        self._until_effective(desired)
 
     def delete(self, current):
         if self.vault["enable_rbac_authorization"]:

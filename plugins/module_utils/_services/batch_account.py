@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import judge
@@ -25,6 +27,9 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk impo
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import batch_account_name_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import GRANT_DELAY
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import RECOVERY_DELAY
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
 
 # What check mode shows for a key identifier that an earlier task returns only once it has run.
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -188,13 +193,17 @@ class BatchAccountService(Service):
             "properties": props,
         }
         operations = self.clients.batch.batch_account
-        poller = self.call(
-            "create Batch account",
-            params["name"],
-            operations.begin_create,
-            params["resource_group"],
-            params["name"],
-            body,
+        poller = self._through_propagation(
+            desired,
+            lambda: self.call(
+                "create Batch account",
+                params["name"],
+                operations.begin_create,
+                params["resource_group"],
+                params["name"],
+                body,
+                polling_interval=_lro.POLL_SECONDS,  # Batch's 202 carries no Retry-After
+            ),
         )
         if params["wait"]:
             self.call(
@@ -224,20 +233,57 @@ class BatchAccountService(Service):
         if props:
             body["properties"] = props
         operations = self.clients.batch.batch_account
-        self.call(
-            "update Batch account",
-            current["id"],
-            operations.update,
-            self.params["resource_group"],
-            self.params["name"],
-            body,
+        self._through_propagation(
+            desired if current["key_source"] != KEY_VAULT else dict(desired, key_source=KEY_VAULT),
+            lambda: self.call(
+                "update Batch account",
+                current["id"],
+                operations.update,
+                self.params["resource_group"],
+                self.params["name"],
+                body,
+            ),
         )
+
+    def _through_propagation(self, desired, write):
+        """``write()``, tried again while Batch refuses it - until wait_timeout - when the account is or will be
+        on a customer-managed key and the preflight found nothing wrong: Batch checks the key with grants as
+        they were minutes ago, and keeps a restored account unavailable a while longer. Nothing is written
+        by a refusal, so trying again is safe; the time waited is returned in ``absorbed``."""
+        if desired["key_source"] != KEY_VAULT:
+            return write()
+        refused = []
+
+        def attempt():
+            try:
+                return (write(),)
+            except CmkError as error:
+                if error.status not in (400, 403, 409):
+                    raise
+                refused[:] = [error]
+                return None
+
+        try:
+            return until(
+                attempt,
+                self.params["wait_timeout"],
+                "Batch to accept the key for account '{}'".format(self.params["name"]),
+                GRANT_DELAY + "; " + RECOVERY_DELAY,
+                self.ctx,
+            )[0]
+        except CmkTimeout as timeout:
+            raise CmkTimeout(f"{timeout.message}. Azure's last answer: {refused[0].message}") from timeout
 
     def delete(self, current):
         params = self.params
         operations = self.clients.batch.batch_account
         poller = self.call(
-            "delete Batch account", current["id"], operations.begin_delete, params["resource_group"], params["name"]
+            "delete Batch account",
+            current["id"],
+            operations.begin_delete,
+            params["resource_group"],
+            params["name"],
+            polling_interval=_lro.POLL_SECONDS,
         )
         if params["wait"]:
             self.call(

@@ -18,6 +18,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_state_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_subject
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
@@ -102,6 +103,12 @@ class KeyService(Service):
         except CmkUnreachable:
             if self.vault.get("unknown"):
                 return None  # check mode: an earlier task creates the vault
+            dataplane.wait_until_resolves(self.ctx, self.vault_url, self.params["wait_timeout"])
+            key = self.read("read key", self.header(None), self.keys.get_key, name)
+        except CmkError as error:
+            if error.status != 403:
+                raise
+            dataplane.wait_until_caller_may_read(self.ctx, self.vault_url, self.params["wait_timeout"])
             key = self.read("read key", self.header(None), self.keys.get_key, name)
         if key is not None:
             return normalize(key, self._policy(name))

@@ -11,6 +11,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import vault_url
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import account_label
@@ -186,6 +187,7 @@ class VaultService(Service):
             params["resource_group"],
             params["name"],
             body,
+            polling_interval=_lro.POLL_SECONDS,  # a new vault answers RegisteringDns without a retry hint
         )
         self.call(
             "create key vault",
@@ -195,6 +197,8 @@ class VaultService(Service):
             params["wait_timeout"],
             "creation of vault " + params["name"],
         )
+        # Resource Manager's Succeeded comes before the vault's name resolves: the next task needs both.
+        dataplane.wait_until_resolves(self.ctx, vault_url(self.ctx.cloud, params["name"]), params["wait_timeout"])
 
     def update(self, current, desired):
         changed = {k: v for k, v in desired.items() if current.get(k) != v}
