@@ -35,7 +35,9 @@ export AZURE_CMK_MATRIX := $(MATRIX)
 
 help:
 	@echo "make demo   - set up, start the emulator, run the system-assigned CMK playbook (check, apply, re-run)"
-	@echo "make test   - set up and run every gate: lint, sanity, unit, emulator, integration, build"
+	@echo "make test   - set up and run every gate: lint and sanity on the newest ansible-core, then"
+	@echo "              unit, emulator, integration and build tests on both ends of the supported range"
+	@echo "make unit MATRIX=newest - one suite on one end (floor is the default; see tests/constraints/)"
 
 $(BIN)/.installed: requirements.txt tests/requirements.txt $(CONSTRAINTS) tests/constraints/common.txt emulator/pyproject.toml $(shell find emulator/src -name '*.py')
 	python=$$(scripts/find-python $(PYTHON_VERSION) "the $(MATRIX) end of the test matrix") && $$python -m venv $(VENV)
