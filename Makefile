@@ -1,35 +1,61 @@
-# The two commands a new user runs: `make demo` and `make test`. Needs only Python 3.11 and git.
+# The two commands a new user runs: `make demo` and `make test`. Needs Python 3.11 and git; `make test`
+# also needs the Pythons of the test matrix (scripts/find-python says which one is missing).
 SHELL := /bin/bash
-PYTHON ?= python3.11
-VENV := .venv
+# The end of the test matrix that the targets run on: floor (the lowest ansible-core that
+# meta/runtime.yml declares) or newest (the newest release). Each end is one constraints file, which
+# pins the packages and names the Python (`# python: X.Y`): make unit MATRIX=newest.
+MATRIX ?= floor
+CONSTRAINTS := tests/constraints/$(MATRIX).txt
+ifeq ($(wildcard $(CONSTRAINTS)),)
+$(error MATRIX=$(MATRIX): no $(CONSTRAINTS); the ends are $(basename $(notdir $(filter-out %/common.txt,$(wildcard tests/constraints/*.txt)))))
+endif
+PYTHON_VERSION := $(shell sed -n 's/^\# python: *//p' $(CONSTRAINTS))
+# The floor keeps the .venv that the other commands (demo, benchmark) use.
+VENV := $(if $(filter floor,$(MATRIX)),.venv,.venv-$(MATRIX))
 BIN := $(VENV)/bin
+# The suites that run on both ends of the matrix (`make test`): a new suite is a target plus one word here.
+SUITES := unit emulator-tests integration build-install
+# The target Pythons that sanity compiles and imports the modules with, on the newest end: those that
+# ansible-core 2.21 supports for modules and the pinned SDKs install on (tests/config.yml), less 3.14,
+# which CI machines lack (tests/build/test_matrix.py keeps this list honest).
+SANITY_PYTHONS := 3.10 3.11 3.12 3.13
 COLLECTIONS := build/collections
 COLLECTION := $(COLLECTIONS)/ansible_collections/azure_cmk/batch
 SANITY_ROOT := build/sanity/ansible_collections/azure_cmk/batch
 # Every test process (and the az CLI's) refuses non-loopback connections: see emulator/src/network_guard.py.
-export NETWORK_GUARD_LOG ?= $(CURDIR)/build/network-guard.log
+export NETWORK_GUARD_LOG := $(CURDIR)/build/$(MATRIX)/network-guard.log
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
-export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
-export ANSIBLE_LOCAL_TEMP := $(CURDIR)/build/ansible-tmp
+export ANSIBLE_HOME := $(CURDIR)/build/$(MATRIX)/ansible-home
+export ANSIBLE_LOCAL_TEMP := $(CURDIR)/build/$(MATRIX)/ansible-tmp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Read by tests/build/test_matrix.py: the end this run claims to be on.
+export AZURE_CMK_MATRIX := $(MATRIX)
 
-.PHONY: help venv link lint sanity unit emulator-tests integration build-install test demo benchmark clean
+.PHONY: help pythons venv link lint sanity suite unit emulator-tests integration build-install test demo benchmark clean
 
 help:
 	@echo "make demo   - set up, start the emulator, run the system-assigned CMK playbook (check, apply, re-run)"
-	@echo "make test   - set up and run every gate: lint, sanity, unit, emulator, integration, build"
+	@echo "make test   - set up and run every gate: lint and sanity on the newest ansible-core, then"
+	@echo "              unit, emulator, integration and build tests on both ends of the supported range"
+	@echo "make unit MATRIX=newest - one suite on one end (floor is the default; see tests/constraints/)"
 
-$(BIN)/.installed: requirements.txt tests/requirements.txt emulator/pyproject.toml $(shell find emulator/src -name '*.py')
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -r requirements.txt -r tests/requirements.txt ./emulator
+$(BIN)/.installed: requirements.txt tests/requirements.txt $(CONSTRAINTS) tests/constraints/common.txt emulator/pyproject.toml $(shell find emulator/src -name '*.py')
+	python=$$(scripts/find-python $(PYTHON_VERSION) "the $(MATRIX) end of the test matrix") && $$python -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.txt -r tests/requirements.txt ./emulator -c $(CONSTRAINTS)
 	@# Load the network guard in every interpreter of this venv; it acts only when NETWORK_GUARD=1.
 	echo "import network_guard; network_guard.install_from_env()" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/zz_network_guard.pth"
 	touch $@
 
 venv: $(BIN)/.installed
 
+# Every Python that `make test` needs, checked before anything is installed: missing ones fail, named.
+pythons:
+	@for f in $(filter-out %/common.txt,$(wildcard tests/constraints/*.txt)); do \
+	  v=$$(sed -n 's/^# python: *//p' $$f); scripts/find-python $$v "the $$(basename $$f .txt) end of the test matrix ($$f)" || exit 1; done
+	@for v in $(SANITY_PYTHONS); do scripts/find-python $$v "sanity's compile and import tests on ansible-core's target Pythons" || exit 1; done
+
 link:
-	@mkdir -p $(dir $(COLLECTION)) build
+	@mkdir -p $(dir $(COLLECTION)) build/$(MATRIX)
 	@ln -sfn $(CURDIR) $(COLLECTION)
 	@rm -f $(NETWORK_GUARD_LOG)
 
@@ -37,14 +63,20 @@ lint: venv link
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	cd $(COLLECTION) && PATH=$(CURDIR)/$(BIN):$$PATH $(CURDIR)/$(BIN)/ansible-lint --offline
+	@# Module, role and guide docs as the Ansible docsite renders them (warnings fail too).
+	cd $(COLLECTION) && PATH=$(CURDIR)/$(BIN):$$PATH antsibull-docs lint-collection-docs --plugin-docs .
 
 sanity: venv
-	rm -rf build/sanity && mkdir -p $(SANITY_ROOT)
+	rm -rf build/sanity && mkdir -p $(SANITY_ROOT) build/sanity/pythons
+	@# ansible-test takes each target Python it finds as pythonX.Y on PATH and skips the others: here a
+	@# missing one fails instead. pyenv's shims are left out of its PATH (they exist but cannot run).
+	for v in $(SANITY_PYTHONS); do ln -sfn "$$(scripts/find-python $$v "sanity's compile and import tests")" build/sanity/pythons/python$$v || exit 1; done
 	git ls-files -z --cached --others --exclude-standard | grep -zvE '^(emulator|\.ci|scripts)/' | xargs -0 cp --parents -t $(SANITY_ROOT)
 	@# A repository of its own, so ansible-test lists exactly these files (build/ is ignored by ours).
 	cd $(SANITY_ROOT) && git init -q && git add -A
 	scripts/ansible-test-offline $(BIN)/python
-	cd $(SANITY_ROOT) && PATH=$(CURDIR)/$(BIN):$$PATH ansible-test sanity --venv --python 3.11 --color no
+	cd $(SANITY_ROOT) && PATH=$(CURDIR)/build/sanity/pythons:$(CURDIR)/$(BIN):$$(tr : '\n' <<<"$$PATH" | grep -v '/\.pyenv/shims$$' | paste -sd:) \
+	  ansible-test sanity --venv --color no
 
 unit: venv link
 	NETWORK_GUARD=1 $(BIN)/pytest -q -n 2 tests/unit
@@ -58,15 +90,22 @@ integration: venv link
 build-install: venv link
 	NETWORK_GUARD=1 $(BIN)/pytest -q tests/build
 
-test: lint sanity unit emulator-tests integration build-install
-	@if [ -s "$(NETWORK_GUARD_LOG)" ]; then echo "network guard refused connections:"; cat "$(NETWORK_GUARD_LOG)"; exit 1; fi
-	@echo "all gates passed"
+# The suites of one end; `make test` runs them on both.
+suite: $(SUITES)
+
+# Lint and sanity once, on the newest end; the suites on both ends, newest first (it fails first when
+# a release breaks something). Every end's network-guard log must stay empty.
+test: pythons
+	$(MAKE) MATRIX=newest lint sanity suite
+	$(MAKE) MATRIX=floor suite
+	@if cat build/*/network-guard.log 2>/dev/null | grep -q .; then echo "network guard refused connections:"; cat build/*/network-guard.log; exit 1; fi
+	@echo "all gates passed: lint and sanity on the newest end; $(SUITES) on $(basename $(notdir $(filter-out %/common.txt,$(wildcard tests/constraints/*.txt))))"
 
 demo: venv link
 	PATH=$(CURDIR)/$(BIN):$$PATH scripts/demo.sh
 
 clean:
-	rm -rf build $(VENV) .pytest_cache .ruff_cache
+	rm -rf build .venv .venv-* .pytest_cache .ruff_cache
 
 benchmark: venv link
 	$(BIN)/python scripts/benchmark.py

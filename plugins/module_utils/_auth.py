@@ -16,7 +16,6 @@ from __future__ import annotations
 import configparser
 import json
 import os
-import subprocess
 
 from ansible.module_utils.common.parameters import env_fallback
 
@@ -241,14 +240,13 @@ def build_credential(config, cloud):
     return identity.AzureCliCredential(tenant_id=config.get("tenant") or "")
 
 
-def cli_default_subscription(run=subprocess.run):
-    """The subscription the Azure CLI is set to (``az account show``), as azure.azcollection falls back to."""
+def cli_default_subscription(run_command):
+    """The subscription the Azure CLI is set to (``az account show``), as azure.azcollection falls back to.
+    ``run_command`` is ``AnsibleModule.run_command``: modules run no subprocess of their own."""
     try:
-        done = run(
-            ["az", "account", "show", "--output", "json"], capture_output=True, text=True, timeout=60, check=False
-        )
+        rc, out, err = run_command(["az", "account", "show", "--output", "json"], handle_exceptions=False)
     except OSError as exc:
         raise CmkAuthError(f"auth_source=cli: the Azure CLI (az) could not be run: {exc}") from exc
-    if done.returncode != 0:
-        raise CmkAuthError(f"auth_source=cli: 'az account show' failed; run 'az login' first: {done.stderr.strip()}")
-    return json.loads(done.stdout)["id"]
+    if rc != 0:
+        raise CmkAuthError(f"auth_source=cli: 'az account show' failed; run 'az login' first: {err.strip()}")
+    return json.loads(out)["id"]

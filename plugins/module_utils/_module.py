@@ -74,7 +74,7 @@ class AzureCmkModule:
 
     def _discover_subscription(self):
         if self.auth.kind == "cli":
-            return cli_default_subscription()
+            return cli_default_subscription(self.module.run_command)
         if self.auth.kind == "msi":
             return self._clients.first_subscription()
         return None

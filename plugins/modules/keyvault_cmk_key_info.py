@@ -43,7 +43,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-keys:
+vault_keys:
   description: The keys found, as M(azure_cmk.batch.keyvault_cmk_key) returns them, plus two fields.
   returned: always
   type: list
@@ -93,7 +93,7 @@ def run(module):
     for key in keys:
         key["cmk_problems"] = _fitness(key, module.params["vault_name"])
         key["cmk_ready"] = not key["cmk_problems"]
-    return {"changed": False, "keys": keys}
+    return {"changed": False, "vault_keys": keys}
 
 
 def main():

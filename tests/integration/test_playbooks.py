@@ -116,11 +116,15 @@ def test_secrets_never_reach_the_output(playbook, emulator, verbosity):
         "tenant": info["tenant_id"],
         "subscription_id": info["subscription_id"],
     }
-    run = playbook("tests/integration/playbooks/identity_with_explicit_auth.yml", verbosity, azure_cmk_auth=auth)
+    # ansible-core 2.21 shows a task's invocation (its masked arguments) only with INJECT_INVOCATION on;
+    # 2.19 always shows it at -vvv and ignores the setting.
+    show = {"ANSIBLE_INJECT_INVOCATION": "true"}
+    identity = "tests/integration/playbooks/identity_with_explicit_auth.yml"
+    run = playbook(identity, verbosity, azure_cmk_auth=auth, _env=show)
     assert run.rc == 0, run
     assert info["client_secret"] not in run.output
     assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in run.output
     wrong = dict(auth, secret="Wr0ng-S3cret-For-Test")
-    failed = playbook("tests/integration/playbooks/identity_with_explicit_auth.yml", verbosity, azure_cmk_auth=wrong)
+    failed = playbook(identity, verbosity, azure_cmk_auth=wrong, _env=show)
     assert failed.rc != 0 and "AADSTS7000215" in failed.output
     assert "Wr0ng-S3cret-For-Test" not in failed.output

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from ansible.module_utils.common.parameters import PASS_VARS
+
 from ansible_collections.azure_cmk.batch.plugins.modules import user_identity_info
 
 from azure_emulator import roles
@@ -11,6 +13,8 @@ from azure_emulator.seed import role_assignment_body
 from azure_emulator.services.arm_identity.models import new_identity
 
 SECRET_VAR = "AZURE_SECRET"
+# ansible-core 2.21 returns a module's invocation only when asked (INJECT_INVOCATION); 2.19 always does.
+ASK_FOR_INVOCATION = {"_ansible_inject_invocation": True} if "inject_invocation" in PASS_VARS else {}
 
 
 def _hosts(emulator, seq):
@@ -83,7 +87,7 @@ def test_wrong_secret_names_the_cause_and_never_prints_the_secret(run_module, em
     assert "AADSTS7000215" in result["msg"] and "Invalid client secret" in result["msg"]
     assert "Wr0ng-S3cret-Value" not in run_module.last_output
     args = {"client_id": azure_env["client_id"], "secret": "An0ther-Wr0ng-One", "tenant": azure_env["tenant_id"]}
-    again = run_module(user_identity_info.main, args)
+    again = run_module(user_identity_info.main, {**args, **ASK_FOR_INVOCATION})
     assert again["failed"] and "An0ther-Wr0ng-One" not in run_module.last_output
     assert (
         json.loads(run_module.last_output)["invocation"]["module_args"]["secret"]

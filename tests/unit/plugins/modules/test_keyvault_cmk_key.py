@@ -154,10 +154,8 @@ def test_info_reports_fitness(run_module, emulator, vault, control):
         "seed",
         json={"keys": [{"vault": "kv-keys", "name": "legacy", "key_size": 1024, "key_ops": ["encrypt"]}]},
     )
-    keys = {
-        k["name"]: k
-        for k in run_module(keyvault_cmk_key_info.main, {"vault_name": "kv-keys", "resource_group": "rg-cmk"})["keys"]
-    }
+    found = run_module(keyvault_cmk_key_info.main, {"vault_name": "kv-keys", "resource_group": "rg-cmk"})
+    keys = {k["name"]: k for k in found["vault_keys"]}
     assert keys["batch-cmk"]["cmk_ready"]
     legacy = "key 'legacy' (version {}) in vault 'kv-keys'".format(keys["legacy"]["version"])
     assert keys["legacy"]["cmk_problems"] == [
@@ -165,4 +163,4 @@ def test_info_reports_fitness(run_module, emulator, vault, control):
         f"{legacy}'s permitted operations must include wrapKey and unwrapKey (missing wrapKey, unwrapKey)",
     ]
     one = run_module(keyvault_cmk_key_info.main, KEY)
-    assert [k["name"] for k in one["keys"]] == ["batch-cmk"]
+    assert [k["name"] for k in one["vault_keys"]] == ["batch-cmk"]
