@@ -15,8 +15,8 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 # Per-call kwargs that switch azure-core's retries off for one request, or only its connection retries.
 NO_RETRY = dict(retry_total=0)
 NO_CONNECT_RETRY = dict(retry_connect=0)
-# How often to poll a long-running operation whose answer gives no Retry-After (a new vault's
-# RegisteringDns, Batch's 202s): the SDKs' default is 30 s.
+# How often to poll a long-running operation whose answer gives no Retry-After (Batch's 202s): the
+# SDKs' default is 30 s.
 POLL_SECONDS = 3
 
 

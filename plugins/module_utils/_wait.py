@@ -20,7 +20,7 @@ DNS_DELAY = "a new vault's name resolves only once its DNS registration is done"
 RECOVERY_DELAY = "a Batch account becomes available up to 10 minutes after key access is restored (Batch CMK FAQ)"
 
 
-def backoff(attempt, first=1.0, most=15.0):
+def backoff(attempt, first=0.5, most=15.0):
     """Seconds before attempt ``attempt`` + 1: doubling from ``first`` to ``most``, with jitter so parallel
     runs do not poll in step."""
     return min(most, first * 2**attempt) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not a secret

@@ -11,6 +11,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import vault_url
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
@@ -23,6 +24,8 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles im
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import get_vault
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import normalize
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import vault_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import DNS_DELAY
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
 
 # Managed field -> property name in the REST body.
 PROPERTIES = {
@@ -180,25 +183,32 @@ class VaultService(Service):
             self.update(self.get(), desired)
             return
         body = {"location": desired["location"], "tags": desired["tags"], "properties": _properties(desired, full=True)}
-        poller = self.call(
+        # A new vault answers RegisteringDns with no retry hint (the SDK would poll every 30 s): poll it here,
+        # backing off, then wait until its name resolves - Resource Manager's Succeeded comes first.
+        self.call(
             "create key vault",
             params["name"],
             operations.begin_create_or_update,
             params["resource_group"],
             params["name"],
             body,
-            polling_interval=_lro.POLL_SECONDS,  # a new vault answers RegisteringDns without a retry hint
+            polling=False,
         )
-        self.call(
-            "create key vault",
-            params["name"],
-            _lro.wait,
-            poller,
+        until(
+            self._provisioned,
             params["wait_timeout"],
-            "creation of vault " + params["name"],
+            f"vault '{params['name']}' to be provisioned",
+            DNS_DELAY,
+            self.ctx,
         )
-        # Resource Manager's Succeeded comes before the vault's name resolves: the next task needs both.
         dataplane.wait_until_resolves(self.ctx, vault_url(self.ctx.cloud, params["name"]), params["wait_timeout"])
+
+    def _provisioned(self):
+        self.ctx.forget()
+        found = self.get()
+        if found is not None and (found["provisioning_state"] or "").lower() == "failed":
+            raise CmkError(f"Azure failed to create vault '{self.params['name']}' (provisioningState Failed)")
+        return found if found is not None and found["provisioning_state"] == "Succeeded" else None
 
     def update(self, current, desired):
         changed = {k: v for k, v in desired.items() if current.get(k) != v}
