@@ -12,6 +12,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLLECTIONS)
 export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
 export ANSIBLE_LOCAL_TEMP := $(CURDIR)/build/ansible-tmp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Emulator settings (a JSON object; emulator/README.md lists them) for every test run and the demo, e.g.
+# make test EMULATOR_SETTINGS='{"grant_propagation_seconds": 3}'. Empty: the emulator's own defaults.
+EMULATOR_SETTINGS ?=
+ifneq ($(strip $(EMULATOR_SETTINGS)),)
+export AZURE_EMULATOR_SETTINGS := $(EMULATOR_SETTINGS)
+endif
 
 .PHONY: help venv link lint sanity unit emulator-tests integration build-install test demo benchmark clean
 
