@@ -30,8 +30,16 @@ export ANSIBLE_LOCAL_TEMP := $(CURDIR)/build/$(MATRIX)/ansible-tmp
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # Read by tests/build/test_matrix.py: the end this run claims to be on.
 export AZURE_CMK_MATRIX := $(MATRIX)
+# Azure's timing, small (issue 8): every collection test and the demo run with grants that reach Key
+# Vault and Batch late, new vaults that resolve late and accounts that recover late, so every flow
+# exercises the waits. The emulator's own tests set what they test. Override, e.g.
+# make unit EMULATOR_SETTINGS='{"grant_propagation_seconds": 3}'; '{}' for the emulator's defaults.
+EMULATOR_SETTINGS ?= {"grant_propagation_seconds": 1, "vault_registering_seconds": 0.5, "vault_dns_seconds": 1, "account_recovery_seconds": 1}
+# The same with every Batch CMK refusal a plain 400 BadRequest and no Invalid state: all Azure documents,
+# so the collection must pass in this mode too (`make generic-errors`, part of `make test`).
+GENERIC_ERRORS_SETTINGS ?= {"grant_propagation_seconds": 1, "vault_registering_seconds": 0.5, "vault_dns_seconds": 1, "account_recovery_seconds": 1, "generic_errors": true}
 
-.PHONY: help pythons venv link lint sanity suite unit emulator-tests integration build-install test demo benchmark clean
+.PHONY: help pythons venv link lint sanity suite unit generic-errors emulator-tests integration build-install test demo benchmark clean
 
 help:
 	@echo "make demo   - set up, start the emulator, run the system-assigned CMK playbook (check, apply, re-run)"
@@ -79,13 +87,17 @@ sanity: venv
 	  ansible-test sanity --venv --color no
 
 unit: venv link
-	NETWORK_GUARD=1 $(BIN)/pytest -q -n 2 tests/unit
+	AZURE_EMULATOR_SETTINGS='$(EMULATOR_SETTINGS)' NETWORK_GUARD=1 $(BIN)/pytest -q -n 2 tests/unit
+
+# The module tests again, with Batch's refusals as generic as Azure's may be.
+generic-errors: venv link
+	AZURE_EMULATOR_SETTINGS='$(GENERIC_ERRORS_SETTINGS)' NETWORK_GUARD=1 $(BIN)/pytest -q -n 2 tests/unit/plugins/modules
 
 emulator-tests: venv link
 	NETWORK_GUARD=1 $(BIN)/pytest -q emulator/tests
 
 integration: venv link
-	NETWORK_GUARD=1 $(BIN)/pytest -q -n 2 tests/integration
+	AZURE_EMULATOR_SETTINGS='$(EMULATOR_SETTINGS)' NETWORK_GUARD=1 $(BIN)/pytest -q -n 2 tests/integration
 
 build-install: venv link
 	NETWORK_GUARD=1 $(BIN)/pytest -q tests/build
@@ -97,12 +109,12 @@ suite: $(SUITES)
 # a release breaks something). Every end's network-guard log must stay empty.
 test: pythons
 	$(MAKE) MATRIX=newest lint sanity suite
-	$(MAKE) MATRIX=floor suite
+	$(MAKE) MATRIX=floor suite generic-errors
 	@if cat build/*/network-guard.log 2>/dev/null | grep -q .; then echo "network guard refused connections:"; cat build/*/network-guard.log; exit 1; fi
 	@echo "all gates passed: lint and sanity on the newest end; $(SUITES) on $(basename $(notdir $(filter-out %/common.txt,$(wildcard tests/constraints/*.txt))))"
 
 demo: venv link
-	PATH=$(CURDIR)/$(BIN):$$PATH scripts/demo.sh
+	AZURE_EMULATOR_SETTINGS='$(EMULATOR_SETTINGS)' PATH=$(CURDIR)/$(BIN):$$PATH scripts/demo.sh
 
 clean:
 	rm -rf build .venv .venv-* .pytest_cache .ruff_cache

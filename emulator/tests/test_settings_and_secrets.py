@@ -45,6 +45,13 @@ def test_a_bad_setting_is_refused_by_name(values, named):
         Settings().update(values)
 
 
+@pytest.mark.parametrize("given", [["nosuch=1"], ["generic_errors"], ["lro_seconds=soon"]])
+def test_serve_refuses_bad_settings_with_a_message(given, monkeypatch):
+    monkeypatch.delenv(SETTINGS_ENV, raising=False)
+    with pytest.raises(SystemExit, match="bad settings"):
+        startup_settings(argparse.Namespace(settings=None, setting=given))
+
+
 def test_reset_restores_the_start_up_settings_not_the_defaults(tmp_path):
     emu = Emulator(ca_dir=tmp_path, settings={"grant_propagation_seconds": 2, "generic_errors": True})
     emu.settings.update({"grant_propagation_seconds": 7, "account_recovery_seconds": 1})

@@ -48,15 +48,17 @@ def _serve(args: argparse.Namespace) -> int:
 
 def startup_settings(args: argparse.Namespace) -> dict[str, Any]:
     """AZURE_EMULATOR_SETTINGS, then --settings (JSON), then each --setting name=value: later ones win."""
-    values = settings_from_env()
-    if args.settings:
-        values.update(json.loads(args.settings))
-    for item in args.setting or []:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise SystemExit(f"--setting {item!r}: expected name=value")
-        values[name.strip()] = value
-    Settings().update(values)  # fail now, naming the setting, rather than once serving
+    try:
+        values = settings_from_env()
+        values.update(json.loads(args.settings) if args.settings else {})
+        for item in args.setting or []:
+            name, sep, value = item.partition("=")
+            if not sep:
+                raise ValueError(f"--setting {item!r}: expected name=value")
+            values[name.strip()] = value
+        Settings().update(values)  # fail now, naming the setting, rather than once serving
+    except ValueError as exc:  # json.JSONDecodeError is one
+        raise SystemExit(f"azure-emulator: bad settings: {exc}") from exc
     return values
 
 

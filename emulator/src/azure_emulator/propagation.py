@@ -12,7 +12,7 @@
   back it stays unavailable for ``account_recovery_seconds`` from the first read that finds it back.
 - A new vault resolves late: its PUT answers ``RegisteringDns`` (an az CLI recording, 2022) and Terraform
   polls a new vault's data plane because "provisioning of dependent resources fails, due to the Key Vault
-  not being fully online". See ``vault_ready``.
+  not being fully online". See ``vault_resolves``.
 
 Records live in the state document, so a refused write's transaction rolls them back with everything else.
 """
