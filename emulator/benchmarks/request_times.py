@@ -53,11 +53,12 @@ def build_state(workdir: Path, size: int) -> Path:
 class Served:
     """An emulator process serving a copy of a state file."""
 
-    def __init__(self, workdir: Path, state: Path, source: Path | None) -> None:
+    def __init__(self, workdir: Path, state: Path | None, source: Path | None = None) -> None:
         run = workdir / "run"
         shutil.rmtree(run, ignore_errors=True)
         run.mkdir()
-        shutil.copy(state, run / "state.json")
+        if state is not None:
+            shutil.copy(state, run / "state.json")
         ready = run / "ready.json"
         env = dict(os.environ)
         if source is not None:
@@ -79,9 +80,8 @@ class Served:
         session.verify = self.info["ca_file"]
         return session
 
-    def control(self, method: str, path: str, latency: Any = None) -> Any:
-        body = {"latency_ms": latency} if latency is not None else None
-        response = requests.request(method, f"{self.info['control_url']}/{path}", json=body, timeout=60)
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        response = requests.request(method, f"{self.info['control_url']}/{path}", json=body, timeout=600)
         response.raise_for_status()
         return response.json() if response.content else None
 
@@ -213,7 +213,7 @@ def main() -> int:
             served = Served(workdir, state, args.emulator_src)
             try:
                 if args.latency_ms:
-                    served.control("PATCH", "settings", json.loads(args.latency_ms))
+                    served.control("PATCH", "settings", {"latency_ms": json.loads(args.latency_ms)})
                 measure(served, size, args.reads)
                 first_requests(served, size, args.connections)
                 if args.sweep:
