@@ -53,11 +53,12 @@ def build_state(workdir: Path, size: int) -> Path:
 class Served:
     """An emulator process serving a copy of a state file."""
 
-    def __init__(self, workdir: Path, state: Path, source: Path | None) -> None:
+    def __init__(self, workdir: Path, state: Path | None, source: Path | None = None) -> None:
         run = workdir / "run"
         shutil.rmtree(run, ignore_errors=True)
         run.mkdir()
-        shutil.copy(state, run / "state.json")
+        if state is not None:
+            shutil.copy(state, run / "state.json")
         ready = run / "ready.json"
         env = dict(os.environ)
         if source is not None:
@@ -79,8 +80,8 @@ class Served:
         session.verify = self.info["ca_file"]
         return session
 
-    def control(self, method: str, path: str) -> Any:
-        response = requests.request(method, f"{self.info['control_url']}/{path}", timeout=60)
+    def control(self, method: str, path: str, body: Any = None) -> Any:
+        response = requests.request(method, f"{self.info['control_url']}/{path}", json=body, timeout=600)
         response.raise_for_status()
         return response.json() if response.content else None
 
@@ -199,8 +200,10 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=10, help="new connections timed per size")
     parser.add_argument("--emulator-src", type=Path, help="run the emulator from this source directory")
     parser.add_argument("--sweep", action="store_true", help="also read every account and its key, once")
+    parser.add_argument("--latency-ms", help='the latency model, e.g. \'{"entra": 20, "arm": 20, "keyvault": 20}\'')
     args = parser.parse_args()
-    print(f"emulator: {args.emulator_src or 'this checkout'}; {args.reads} reads per kind; times in ms")
+    where = args.emulator_src or "this checkout"
+    print(f"emulator: {where}; latency model: {args.latency_ms or 'none'}; {args.reads} reads per kind; times in ms")
     print(f"{'accounts':>8} {'request':<14} {'client median':>17}   {'emulator median':>17}")
     print(f"{'':>8} {'':<14} {'median':>8} {'p95':>8}   {'median':>8} {'p95':>8}")
     with tempfile.TemporaryDirectory(prefix="emulator-bench-") as tmp:
@@ -209,6 +212,8 @@ def main() -> int:
             state = build_state(workdir, size)
             served = Served(workdir, state, args.emulator_src)
             try:
+                if args.latency_ms:
+                    served.control("PATCH", "settings", {"latency_ms": json.loads(args.latency_ms)})
                 measure(served, size, args.reads)
                 first_requests(served, size, args.connections)
                 if args.sweep:

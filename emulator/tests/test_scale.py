@@ -247,6 +247,9 @@ def test_the_fleet_is_real_accounts_on_shared_keys(clients, control):
     assert pinned.startswith(made["keys"][1] + "/")
     versions = [v.version for v in clients.keys("benchkv01").list_properties_of_key_versions("cmk")]
     assert len(versions) == 2 and pinned.rsplit("/", 1)[1] in versions
+    rotating = clients.keys("benchkv00").get_key_rotation_policy("cmk")
+    assert [a.action for a in rotating.lifetime_actions] == ["Rotate"]
+    assert [a.action for a in clients.keys("benchkv01").get_key_rotation_policy("cmk").lifetime_actions] == ["Notify"]
 
 
 def test_a_fleet_that_cannot_be_made_leaves_nothing(clients, control, emulator):

@@ -6,7 +6,8 @@ take seconds. What it makes, in ``group`` (names from ``prefix``):
 
 - one user-assigned identity, granted get/wrapKey/unwrapKey by access policy on every vault;
 - ``vaults`` vaults (soft delete + purge protection), each with key ``cmk`` (RSA ``key_size`` bits)
-  rotated once, so it has an old version and a newest one;
+  rotated once, so it has an old version and a newest one; the keys of even-numbered vaults have a
+  rotation policy (rotate 90 days after creation), so accounts pinned to them draw a warning;
 - ``accounts`` Batch accounts: every fifth on Microsoft.Batch without identity, the others on
   Microsoft.KeyVault with the identity and the key of vault ``i % vaults`` - versionless, or pinned to
   the old version for every third account.
@@ -34,7 +35,12 @@ VERSIONS = {
     "batch": "2025-06-01",
     "keys": "7.6",
 }
-KEY_PERMISSIONS = ["get", "list", "create", "update", "rotate", "wrapKey", "unwrapKey"]
+# The caller's: enough to make the keys and for a compliance report to read them and their rotation policies.
+KEY_PERMISSIONS = ["get", "list", "create", "update", "rotate", "getrotationpolicy", "setrotationpolicy"]
+ROTATION_POLICY = {
+    "lifetimeActions": [{"trigger": {"timeAfterCreate": "P90D"}, "action": {"type": "Rotate"}}],
+    "attributes": {"expiryTime": "P2Y"},
+}
 LIMIT = 10_000
 
 
@@ -108,7 +114,7 @@ def _build(
         {"location": location},
     )
     keys = [
-        _vault_with_key(call, rg_path, f"{prefix}kv{v:02d}", (tenant, location), identity, key_size)
+        _vault_with_key(call, rg_path, f"{prefix}kv{v:02d}", (tenant, location), identity, key_size, v % 2 == 0)
         for v in range(vaults)
     ]
     first_op = set(emu.store.data["operations"])
@@ -143,7 +149,13 @@ def _build(
 
 
 def _vault_with_key(
-    call: _Caller, rg_path: str, name: str, where: tuple[str, str], identity: dict[str, Any], key_size: int
+    call: _Caller,
+    rg_path: str,
+    name: str,
+    where: tuple[str, str],
+    identity: dict[str, Any],
+    key_size: int,
+    with_policy: bool,
 ) -> tuple[str, str]:
     """A CMK-ready vault with key ``cmk`` rotated once: (versionless key id, the old version's id)."""
     tenant, location = where
@@ -174,4 +186,6 @@ def _vault_with_key(
     spec = {"kty": "RSA", "key_size": key_size, "key_ops": ["wrapKey", "unwrapKey"]}
     old = call("POST", host, "/keys/cmk/create", VERSIONS["keys"], spec)
     call("POST", host, "/keys/cmk/rotate", VERSIONS["keys"])
+    if with_policy:
+        call("PUT", host, "/keys/cmk/rotationpolicy", VERSIONS["keys"], ROTATION_POLICY)
     return vault["properties"]["vaultUri"] + "keys/cmk", old["key"]["kid"]
