@@ -16,6 +16,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import re
 
 from ansible.module_utils.common.parameters import env_fallback
 
@@ -24,6 +25,8 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 
 AUTH_SOURCES = ["auto", "cli", "credential_file", "env", "msi"]
+# What Entra ID takes as a tenant in its URLs (azure-identity refuses anything else, less clearly).
+TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*$")
 # The Azure CLI's public client id: azure.azcollection's default for user/password sign-in.
 AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 
@@ -101,6 +104,11 @@ def _kind(fields, origin):
         )
     if not fields.get("tenant"):
         raise CmkValidationError(f"tenant: required with {kind} authentication (from {origin})")
+    if not TENANT.match(fields["tenant"]):
+        raise CmkValidationError(
+            "tenant: '{}' (from {}) is not a tenant id or domain (a GUID, or letters, digits, dots and "
+            "hyphens such as contoso.onmicrosoft.com)".format(fields["tenant"], origin)
+        )
     return kind
 
 

@@ -16,11 +16,14 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = f"azure_cmk.batch/{COLLECTION_VERSION}"
 
-# One policy for every client (azure-core's RetryPolicy): 429 and 5xx are retried, Retry-After is
-# honoured, back-off doubles from 0.8 s, and no single wait exceeds a minute.
+# One policy for every client (azure-core's RetryPolicy): 429, 5xx, lost connections and outages are
+# retried - Retry-After honoured, back-off doubling from 0.5 s up to 15 s - until the module's time
+# (its wait_timeout, else 5 minutes) is spent, not after a fixed few attempts: a scheduled job rides out
+# an outage of a minute. Writes that are not idempotent are never retried here (see _lro.write_once).
 RETRY = dict(
-    retry_total=6, retry_connect=3, retry_read=3, retry_status=6, retry_backoff_factor=0.8, retry_backoff_max=60
+    retry_total=30, retry_connect=30, retry_read=30, retry_status=30, retry_backoff_factor=0.5, retry_backoff_max=15
 )
+DEFAULT_TIMEOUT = 300
 
 # attribute -> (module, class, pip package)
 _MGMT_CLIENTS = {
@@ -71,14 +74,18 @@ class OneTokenKind:
 class Clients:
     """SDK clients for one subscription in one cloud, built on first use and kept for the run."""
 
-    def __init__(self, credential, subscription_id, cloud):
+    def __init__(self, credential, subscription_id, cloud, timeout=None):
         self.credential = OneTokenKind(credential)
         self.subscription_id = subscription_id
         self.cloud = cloud
+        self.timeout = timeout or DEFAULT_TIMEOUT
         self._built = {}
 
+    def _retry(self):
+        return dict(RETRY, timeout=self.timeout)
+
     def _common(self):
-        return dict(RETRY, user_agent=USER_AGENT)
+        return dict(self._retry(), user_agent=USER_AGENT)
 
     def _mgmt(self, name):
         if name not in self._built:
@@ -131,7 +138,7 @@ class Clients:
                 policies=[
                     policies.HeadersPolicy(),
                     policies.UserAgentPolicy(USER_AGENT),
-                    policies.RetryPolicy(**RETRY),
+                    policies.RetryPolicy(**self._retry()),
                     policies.BearerTokenCredentialPolicy(self.credential, self.cloud.arm_scope),
                 ],
             )

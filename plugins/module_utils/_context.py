@@ -53,7 +53,10 @@ class RunContext:
         try:
             return func(*args, **kwargs)
         except azure_errors() as exc:
-            raise translate(exc, action, resource) from exc
+            error = translate(exc, action, resource)
+            if error.code == "SubscriptionNotFound":  # not "the resource is absent": the option is wrong
+                raise CmkValidationError(f"subscription_id: {error.message}") from exc
+            raise error from exc
 
     def read(self, action, resource, func, *args, **kwargs):
         """Like call(), but a 404 means None (the resource does not exist)."""

@@ -20,6 +20,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import diff_
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import uncertain
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import require
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
 
 
 def managed_view(resource, fields):
@@ -62,14 +63,25 @@ def _apply(service, current, desired):
     except CmkError as error:
         if not uncertain(error):
             raise
-        service.ctx.forget()
-        final = service.get()
+        final = _settled(service)
         if final is None or compare(managed_view(final, service.MANAGED), managed_view(desired, service.MANAGED))[0]:
             raise
         service.ctx.note(f"{error.message} - but a re-read shows the change was made")
         return final
     service.ctx.forget()
     return service.get()
+
+
+def _settled(service):
+    """The resource re-read once no operation on it is in progress (waited for, not failed)."""
+
+    def probe():
+        service.ctx.forget()
+        found = service.get()
+        return (found,) if found is None or service.settled(found) else None
+
+    what = f"the operation in progress on {service.header(None)} to finish"
+    return until(probe, service.params.get("wait_timeout") or 300, what, "Azure works on it", service.ctx)[0]
 
 
 def _absent(module, service, current):

@@ -91,8 +91,9 @@ def _request_id(exc):
 
 
 def uncertain(error):
-    """Whether a failed write may still have happened: a lost answer, throttling or a server error."""
-    return isinstance(error, CmkUnreachable) or error.status == 429 or (error.status or 0) >= 500
+    """Whether a failed write may still have happened: a lost answer, a timeout, a conflict with an operation
+    in progress (often our own, repeated by a retry after a lost answer), throttling or a server error."""
+    return isinstance(error, CmkUnreachable) or error.status in (408, 409, 429) or (error.status or 0) >= 500
 
 
 def translate(exc, action, resource):

@@ -11,6 +11,8 @@ import time
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import azure_errors
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import backoff
 
 # Per-call kwargs that switch azure-core's retries off for one request, or only its connection retries.
 NO_RETRY = dict(retry_total=0)
@@ -43,32 +45,39 @@ def _retryable(exc):
     return isinstance(exc, azure.HttpResponseError) and (status == 429 or (status or 0) >= 500)
 
 
-def _retry_after(exc, attempt, base):
+def _retry_after(exc, attempt):
+    """Azure's Retry-After when it sends one, else a backoff with jitter."""
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None) or {}
     try:
         return min(float(headers.get("Retry-After", "")), 60.0)
     except ValueError:
-        return min(base * (2**attempt), 60.0)
+        return backoff(attempt)
 
 
-def write_once(write, written, what, attempts=4, base_delay=0.8, sleep=time.sleep):
-    """Perform a non-idempotent write (a new key version, say) exactly once.
+def write_once(write, written, what, timeout=120, sleep=time.sleep, clock=time.monotonic):
+    """Perform a non-idempotent write (a new key version, say) exactly once, trying for up to ``timeout`` s.
 
     ``write()`` runs with retries off; when it fails in a way that leaves us unsure (lost response,
     throttling, 5xx), ``written()`` re-reads and returns the result if the write did happen, else
-    None - and only then is the write tried again.
+    None - and only then is the write tried again, after Azure's Retry-After or a backoff.
     """
-    for attempt in range(attempts):
+    start = clock()
+    attempt = 0
+    while True:
         try:
             return write()
-        except Exception as exc:
+        except azure_errors() as exc:
             if not _retryable(exc):
                 raise
             found = written()
             if found is not None:
                 return found
-            if attempt == attempts - 1:
-                raise CmkError(f"Failed to {what}: gave up after {attempts} attempts: {exc}") from exc
-            sleep(_retry_after(exc, attempt, base_delay))
-    return None  # pragma: no cover - the loop returns or raises
+            pause = _retry_after(exc, attempt)
+            if clock() - start + pause > timeout:
+                raise CmkError(
+                    f"Failed to {what}: still refused after {clock() - start:.0f} s and {attempt + 1} attempts "
+                    f"(wait_timeout): {exc}"
+                ) from exc
+            sleep(pause)
+            attempt += 1

@@ -22,6 +22,8 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._context import Ru
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkAuthError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import common_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import require
 
 # Shared by every module that manages tags; documented by the azure_cmk.batch.tags doc fragment.
 TAGS_ARGSPEC = dict(
@@ -67,7 +69,7 @@ class AzureCmkModule:
     def clients(self):
         if self._clients is None:
             credential = build_credential(self.auth, self.cloud)
-            self._clients = Clients(credential, self.auth.subscription_id, self.cloud)
+            self._clients = Clients(credential, self.auth.subscription_id, self.cloud, self.params.get("wait_timeout"))
             if not self._clients.subscription_id:
                 self._clients.subscription_id = self._discover_subscription()
         return self._clients
@@ -96,6 +98,7 @@ class AzureCmkModule:
     def run(self, runner):
         """Run ``runner(self) -> result`` and exit; CmkError -> fail_json, anything else -> fail_json + traceback."""
         try:
+            require(common_problems(self.params))
             result = runner(self)
         except CmkError as error:
             self.fail_from_error(error)

@@ -64,6 +64,39 @@ def resource_group_problems(value, option="resource_group"):
     )
 
 
+# Resource Manager's tag limits ("Tag resources": 50 tags, names of 512 and values of 256 characters, no
+# < > % & \ ? / in names); Key Vault's objects take 15 tags.
+ARM_TAGS = 50
+KEY_VAULT_TAGS = 15
+_TAG_NAME_FORBIDDEN = set("<>%&\\?/")
+
+
+def tag_problems(tags, most=ARM_TAGS, option="tags"):
+    if not tags:
+        return []
+    problems = [f"{option}: {len(tags)} tags; Azure allows at most {most}"] if len(tags) > most else []
+    for name, value in tags.items():
+        name = str(name)
+        if len(name) > 512 or _TAG_NAME_FORBIDDEN & set(name):
+            problems.append(f"{option}: tag name '{name[:40]}' is over 512 characters or has one of < > % & \\ ? /")
+        if value is not None and len(str(value)) > 256:
+            problems.append(f"{option}: the value of tag '{name[:40]}' has {len(str(value))} characters; at most 256")
+    return problems
+
+
+# Options that name a resource group, whatever the module.
+GROUP_OPTIONS = ("resource_group", "identity_resource_group", "principal_resource_group", "key_vault_resource_group")
+
+
+def common_problems(params):
+    """What every module checks offline before anything else: resource group names and tags."""
+    problems = []
+    for option in GROUP_OPTIONS:
+        if params.get(option) is not None:
+            problems += resource_group_problems(params[option], option)
+    return problems + tag_problems(params.get("tags"))
+
+
 def guid_problems(value, option):
     return name_problems(option, value, GUID, "a GUID")
 

@@ -201,10 +201,9 @@ key:
       type: dict
 """
 
-from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import TAGS_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import KeyService
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import converge_key
 
 ARGUMENT_SPEC = dict(
     vault_name=dict(type="str", required=True),
@@ -236,7 +235,7 @@ ARGUMENT_SPEC = dict(
 
 
 def run(module):
-    return converge(module, KeyService(module))
+    return converge_key(module)
 
 
 def main():

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 
+# Provisioning states of an operation still running (Batch: Creating/Deleting; Key Vault: RegisteringDns).
+IN_PROGRESS = ("Accepted", "Creating", "Updating", "Deleting", "RegisteringDns", "Running")
+
 
 class Service:
     """One resource's steps for ``converge``; reads of other resources go through plain functions of ``ctx``."""
@@ -50,6 +53,10 @@ class Service:
 
     def present(self, resource):
         return resource
+
+    def settled(self, resource):
+        """Whether no operation is in progress on ``resource`` (provisioning states Azure reports as ongoing)."""
+        return (resource.get("provisioning_state") or "Succeeded") not in IN_PROGRESS
 
     def guard_delete(self, current):
         """Refuse (CmkValidationError) deleting what a Batch account needs, unless forced."""

@@ -8,11 +8,15 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import vault_url
+from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkUnreachable
+from ansible_collections.azure_cmk.batch.plugins.module_utils._lock import held
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_state_findings
@@ -32,9 +36,11 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import policy_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import sdk_policy
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import vault_or_prediction
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import KEY_VAULT_TAGS
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import iso
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import key_name_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import tag_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import vault_name_problems
 
 
@@ -90,6 +96,7 @@ class KeyService(Service):
                 "key_ops: unknown operation(s) {}; valid: {}".format(", ".join(unknown), ", ".join(KEY_OPS))
             )
         problems += policy_problems(params.get("rotation_policy"))
+        problems += tag_problems(params.get("tags"), KEY_VAULT_TAGS)
         not_before = parse_time(params.get("not_before"), "not_before")
         expires = parse_time(params.get("expires"), "expires")
         if not_before and expires and expires <= not_before:
@@ -98,6 +105,7 @@ class KeyService(Service):
 
     def get(self):
         name = self.params["name"]
+        self._read_at = time.time() - 1  # Key Vault's timestamps have whole seconds
         try:  # one try: a vault that does not resolve is asked about once, through Resource Manager
             key = self.read("read key", self.header(None), self.keys.get_key, name, **_lro.NO_CONNECT_RETRY)
         except CmkUnreachable:
@@ -303,7 +311,33 @@ class KeyService(Service):
             return latest if latest is not None and latest.properties.version != previous else None
 
         action = "rotate key" if rotate_in_place else "create key"
-        self.call(action, self.header(None), _lro.write_once, write, written, f"{action} {name}")
+        made = self.call(
+            action,
+            self.header(None),
+            _lro.write_once,
+            write,
+            written,
+            f"{action} {name}",
+            timeout=self.params["wait_timeout"],
+        )
+        self._report_other_writers(made.properties.version)
+
+    def _report_other_writers(self, ours):
+        """Versions made since this run read the key, by someone else: a run on another machine (the lock
+        only orders the runs of this one). Reported, so a doubled version does not go unnoticed."""
+        listed = self.keys.list_properties_of_key_versions(self.params["name"])
+        versions = self.call("list versions of", self.header(None), list, listed)
+        others = sorted(
+            v.version
+            for v in versions
+            if v.version != ours and v.created_on and v.created_on.timestamp() >= self._read_at
+        )
+        if others:
+            self.ctx.warn(
+                "key '{}': version(s) {} were made by another writer at the same time as this run's {}".format(
+                    self.params["name"], ", ".join(others), ours
+                )
+            )
 
     def delete(self, current):
         poller = self.call("delete key", current["versionless_id"], self.keys.begin_delete_key, self.params["name"])
@@ -327,3 +361,14 @@ class KeyService(Service):
             if key is not None:
                 found.append(normalize(key, self._policy(props.name)))
         return found
+
+
+def converge_key(module):
+    """converge() for one key, its check-then-create taking turns with the other runs on this controller
+    (forks, parallel jobs): Key Vault has no conditional create."""
+    service = KeyService(module)
+    if module.check_mode or module.params["state"] == "absent":
+        return converge(module, service)
+    what = "key '{}' in vault '{}'".format(module.params["name"], module.params["vault_name"])
+    with held(what, (service.vault_url, module.params["name"]), module.params["wait_timeout"], module.ctx):
+        return converge(module, service)

@@ -42,6 +42,9 @@ def policy_problems(policy):
             problems.append(
                 f"rotation_policy.{name}: {policy[name]} must be at least 7 days shorter than expires_in {expires}"
             )
+    for name, value in days.items():
+        if value > 36500:  # far past any key's life: a typo of units (P1000Y for P100D, say)
+            problems.append(f"rotation_policy.{name}: {policy[name]} is longer than 100 years")
     for name in ("rotate_before_expiry", "notify_before_expiry"):
         if policy.get(name) and not expires:
             problems.append(f"rotation_policy.{name}: needs rotation_policy.expires_in")

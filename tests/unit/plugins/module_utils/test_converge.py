@@ -49,6 +49,7 @@ class Thing:
 
     def __init__(self, module, store, wanted, problems=()):
         self.ctx = module.ctx
+        self.params = module.params
         self.store = store
         self.wanted = wanted
         self.problems = list(problems)
@@ -76,6 +77,9 @@ class Thing:
 
     def guard_delete(self, current):
         pass
+
+    def settled(self, resource):
+        return True
 
     def predict(self, current, desired):
         return dict(current or {"id": None}, **desired)

@@ -69,16 +69,35 @@ def test_write_once_retries_when_the_write_did_not_happen():
         return "written"
 
     assert write_once(write, lambda: None, "create key k", sleep=sleeps.append) == "written"
-    assert sleeps == [0.8]
+    assert len(sleeps) == 1 and 0.4 <= sleeps[0] <= 0.6  # no Retry-After: a backoff with jitter
 
 
-def test_write_once_gives_up_with_a_clear_error():
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def test_write_once_keeps_trying_until_its_time_is_up():
+    """Throttled without Retry-After: backing off for as long as wait_timeout allows, not a fixed count."""
+    clock, attempts = Clock(), []
+
     def write():
-        raise ServiceRequestError("down")
+        attempts.append(clock.now)
+        raise _throttled()
 
     with pytest.raises(CmkError) as caught:
-        write_once(write, lambda: None, "create key k", attempts=3, sleep=lambda s: None)
-    assert caught.value.message.startswith("Failed to create key k: gave up after 3 attempts")
+        write_once(write, lambda: None, "create key k", timeout=60, sleep=clock.sleep, clock=clock)
+    assert caught.value.message.startswith("Failed to create key k: still refused after")
+    assert "(wait_timeout)" in caught.value.message
+    assert len(attempts) >= 5 and clock.now <= 60
+    gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+    assert gaps == sorted(gaps) or max(gaps) >= 12  # growing pauses, up to the cap
 
 
 def test_write_once_does_not_retry_definite_failures():

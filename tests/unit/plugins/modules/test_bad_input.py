@@ -466,6 +466,61 @@ CASES = [
         _key(name="small"),
         "key_size: key 'small' in vault 'kv-good' has 1024 bits",
     ),
+    # Reliability (issue 9 item 6): inputs that used to reach the unexpected-error path, or Azure unchecked.
+    (
+        "identity-empty-group",
+        user_identity.main,
+        {"name": "id-new", "resource_group": ""},
+        "resource_group: '' is not valid",
+    ),
+    (
+        "policy-empty-object-id",
+        keyvault_access_policy.main,
+        {"vault_name": "kv-good", "resource_group": RG, "object_id": ""},
+        "the principal to grant is null, empty or false",
+    ),
+    (
+        "auth-malformed-tenant",
+        user_identity.main,
+        {
+            "name": "id-new",
+            "resource_group": RG,
+            "client_id": "c",
+            "secret": "a-secret-value",
+            "tenant": "not a tenant!",
+        },
+        "tenant: 'not a tenant!' (from module parameters) is not a tenant id or domain",
+    ),
+    (
+        "account-negative-wait",
+        batch_account_cmk.main,
+        dict(_id("cmk"), wait_timeout=-5),
+        "wait_timeout: must be 0 or more seconds",
+    ),
+    (
+        "identity-huge-tag",
+        user_identity.main,
+        {"name": "id-new", "resource_group": RG, "tags": {"owner": "x" * 5000}},
+        "tags: the value of tag 'owner' has 5000 characters; at most 256",
+    ),
+    (
+        "key-too-many-tags",
+        keyvault_cmk_key.main,
+        _key(name="tagged", tags={f"t{i}": "v" for i in range(16)}),
+        "tags: 16 tags; Azure allows at most 15",
+    ),
+    (
+        "key-absurd-expiry",
+        keyvault_cmk_key.main,
+        _key(rotation_policy={"expires_in": "P1000Y", "rotate_after_create": "P90D"}),
+        "rotation_policy.expires_in: P1000Y is longer than 100 years",
+    ),
+    (
+        "vault-wrong-subscription",
+        keyvault.main,
+        {"name": "kv-good", "resource_group": RG, "subscription_id": "00000000-0000-4000-8000-000000000000"},
+        "subscription_id: Failed to read key vault kv-good: SubscriptionNotFound",
+    ),
 ]
 PREPARE = {"account-wrong-tenant": _tenant_moved}
 
