@@ -106,3 +106,28 @@ def test_lost_response_means_the_write_happened(clients, control, emulator):
     with pytest.raises(ServiceRequestError):
         keys.create_rsa_key("cmk", retry_total=0)
     assert len(list(keys.list_properties_of_key_versions("cmk"))) == 1
+
+
+def test_every_other_matching_request_is_faulted(account, clients, control, emulator):
+    """``every: 2``: each call is faulted once and its retry passes."""
+    control("POST", "faults", json={"status": 503, "method": "GET", "path": ACCOUNT_PATH, "count": 10, "every": 2})
+    for _ in range(3):
+        account.batch_account.get(clients.rg, "faulty")
+    assert _attempts(emulator) == [(503, "status"), (200, None)] * 3
+
+
+def test_a_seeded_rate_faults_the_same_requests_every_time(control):
+    """``rate`` draws from a generator seeded with ``seed``: a chaos run can be replayed exactly."""
+    from azure_emulator.faults import FaultPlan
+
+    def draws():
+        plan = FaultPlan()
+        plan.add({"rate": 0.33, "seed": 7, "count": 1000})
+        return [plan.take("GET", "h", "/p") is not None for _ in range(300)]
+
+    first = draws()
+    assert first == draws() and 70 < sum(first) < 130
+    import requests
+
+    with pytest.raises(requests.HTTPError):  # refused as a bad fault, not accepted silently
+        control("POST", "faults", json={"rate": 2})

@@ -34,6 +34,33 @@ _MGMT_CLIENTS = {
 }
 
 
+_RECORDING = {}
+
+
+def recording_retry_policy(notes, **settings):
+    """azure-core's RetryPolicy with ``settings``, noting each retry in ``notes`` (the result's ``absorbed``):
+    a scheduled job's log shows the faults the run rode out."""
+    if "class" not in _RECORDING:
+        base = import_sdk("azure.core.pipeline.policies", "azure-core").RetryPolicy
+
+        class RecordingRetryPolicy(base):
+            def __init__(self, notes, **settings):
+                super().__init__(**settings)
+                self.notes = notes
+
+            def increment(self, settings, response=None, error=None):
+                again = super().increment(settings, response=response, error=error)
+                if again:
+                    request = getattr(response, "http_request", None)
+                    http = getattr(response, "http_response", None)
+                    cause = http.status_code if http is not None else type(error).__name__
+                    self.notes.append(f"retried {request.method} {request.url.split('?')[0]}: {cause}")
+                return again
+
+        _RECORDING["class"] = RecordingRetryPolicy
+    return _RECORDING["class"](notes, **settings)
+
+
 def import_sdk(module, package):
     try:
         return importlib.import_module(module)
@@ -74,18 +101,19 @@ class OneTokenKind:
 class Clients:
     """SDK clients for one subscription in one cloud, built on first use and kept for the run."""
 
-    def __init__(self, credential, subscription_id, cloud, timeout=None):
+    def __init__(self, credential, subscription_id, cloud, timeout=None, notes=None):
         self.credential = OneTokenKind(credential)
         self.subscription_id = subscription_id
         self.cloud = cloud
         self.timeout = timeout or DEFAULT_TIMEOUT
+        self.notes = [] if notes is None else notes
         self._built = {}
 
     def _retry(self):
-        return dict(RETRY, timeout=self.timeout)
+        return recording_retry_policy(self.notes, timeout=self.timeout, **RETRY)
 
     def _common(self):
-        return dict(self._retry(), user_agent=USER_AGENT)
+        return dict(retry_policy=self._retry(), user_agent=USER_AGENT)
 
     def _mgmt(self, name):
         if name not in self._built:
@@ -138,7 +166,7 @@ class Clients:
                 policies=[
                     policies.HeadersPolicy(),
                     policies.UserAgentPolicy(USER_AGENT),
-                    policies.RetryPolicy(**self._retry()),
+                    self._retry(),
                     policies.BearerTokenCredentialPolicy(self.credential, self.cloud.arm_scope),
                 ],
             )

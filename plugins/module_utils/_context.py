@@ -14,10 +14,14 @@ from __future__ import annotations
 import base64
 import json
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import azure_errors
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import translate
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import uncertain
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
 
 
 class RunContext:
@@ -57,6 +61,27 @@ class RunContext:
             if error.code == "SubscriptionNotFound":  # not "the resource is absent": the option is wrong
                 raise CmkValidationError(f"subscription_id: {error.message}") from exc
             raise error from exc
+
+    def call_safe(self, action, resource, func, *args, **kwargs):
+        """Like call(), for a request that changes nothing although its method is not one azure-core retries
+        (a POST that only asks, such as a name check): tried again after lost answers, throttling and server
+        errors, until the clients' time is spent."""
+        failed = []
+
+        def attempt():
+            try:
+                return (self.call(action, resource, func, *args, **kwargs),)
+            except CmkError as error:
+                if not uncertain(error):
+                    raise
+                failed[:] = [error]
+                self.note(f"retried {action} {resource}: {error.message}")
+                return None
+
+        try:
+            return until(attempt, self.clients.timeout, f"{action} {resource}", "Azure answered with faults")[0]
+        except CmkTimeout as timeout:
+            raise failed[0] from timeout
 
     def read(self, action, resource, func, *args, **kwargs):
         """Like call(), but a 404 means None (the resource does not exist)."""

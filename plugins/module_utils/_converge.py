@@ -18,6 +18,7 @@ from __future__ import annotations
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import compare
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import diff_result
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import uncertain
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import require
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
@@ -54,22 +55,40 @@ def converge(module, service):
 
 def _apply(service, current, desired):
     """Create or update, then re-read. A write whose answer was lost (or throttled, or failed on the
-    server's side) may still have happened: the re-read decides, and the write is never repeated blindly."""
+    server's side) may still have happened: the re-read decides - done, or made again (once it shows the
+    write did not happen) until wait_timeout; a write is never repeated blindly."""
+    failed = []
+    state = {"current": current}
+
+    def attempt():
+        try:
+            if state["current"] is None:
+                service.create(desired)
+            else:
+                service.update(state["current"], desired)
+        except CmkError as error:
+            if not uncertain(error):
+                raise
+            final = _settled(service)
+            done = (
+                final is not None
+                and not compare(managed_view(final, service.MANAGED), managed_view(desired, service.MANAGED))[0]
+            )
+            if done:
+                service.ctx.note(f"{error.message} - but a re-read shows the change was made")
+                return (final,)
+            service.ctx.note(f"{error.message} - a re-read shows it was not made: trying again")
+            failed[:] = [error]
+            state["current"] = final
+            return None
+        service.ctx.forget()
+        return (service.get(),)
+
+    timeout = service.params.get("wait_timeout") or service.ctx.clients.timeout
     try:
-        if current is None:
-            service.create(desired)
-        else:
-            service.update(current, desired)
-    except CmkError as error:
-        if not uncertain(error):
-            raise
-        final = _settled(service)
-        if final is None or compare(managed_view(final, service.MANAGED), managed_view(desired, service.MANAGED))[0]:
-            raise
-        service.ctx.note(f"{error.message} - but a re-read shows the change was made")
-        return final
-    service.ctx.forget()
-    return service.get()
+        return until(attempt, timeout, "Azure to take the change", "it kept answering with faults", service.ctx)[0]
+    except CmkTimeout as timeout_error:
+        raise failed[0] from timeout_error
 
 
 def _settled(service):

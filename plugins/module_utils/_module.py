@@ -69,7 +69,9 @@ class AzureCmkModule:
     def clients(self):
         if self._clients is None:
             credential = build_credential(self.auth, self.cloud)
-            self._clients = Clients(credential, self.auth.subscription_id, self.cloud, self.params.get("wait_timeout"))
+            self._clients = Clients(
+                credential, self.auth.subscription_id, self.cloud, self.params.get("wait_timeout"), self.ctx.notes
+            )
             if not self._clients.subscription_id:
                 self._clients.subscription_id = self._discover_subscription()
         return self._clients

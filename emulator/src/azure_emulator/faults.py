@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import threading
 from dataclasses import asdict
@@ -26,6 +27,24 @@ class Fault:
     retry_after_ms: int | None = None
     delay: float = 0.0
     code: str | None = None
+    # Of the matching requests, fault only every n-th (2: every other one, so each retried call passes), or
+    # each with probability ``rate``, drawn from a generator seeded with ``seed`` (a reproducible chaos run).
+    every: int = 1
+    rate: float = 1.0
+    seed: int = 0
+    seen: int = 0
+
+    def __post_init__(self) -> None:
+        if self.every < 1 or not 0.0 <= self.rate <= 1.0:
+            raise ValueError("every must be 1 or more and rate between 0 and 1")
+        self._draw = random.Random(self.seed)  # noqa: S311 - reproducible chaos, not a secret
+
+    def applies(self) -> bool:
+        """One more matching request: is it faulted? (called under the plan's lock)"""
+        self.seen += 1
+        if (self.seen - 1) % self.every:
+            return False
+        return self.rate >= 1.0 or self._draw.random() < self.rate
 
     def matches(self, method: str, host: str, path: str) -> bool:
         return bool(
@@ -59,14 +78,14 @@ class FaultPlan:
         """The first live fault that matches, with one use consumed."""
         with self._lock:
             for fault in self._faults:
-                if fault.count > 0 and fault.matches(method, host, path):
+                if fault.count > 0 and fault.matches(method, host, path) and fault.applies():
                     fault.count -= 1
                     return fault
             return None
 
     def list(self) -> list[dict[str, Any]]:
         with self._lock:
-            return [asdict(f) for f in self._faults]
+            return [{k: v for k, v in asdict(f).items() if not k.startswith("_")} for f in self._faults]
 
     def clear(self) -> None:
         with self._lock:

@@ -50,6 +50,7 @@ class KeyService(Service):
     def __init__(self, module):
         super().__init__(module)
         self._vault = None
+        self.made = None  # the version this run made, if any
 
     @property
     def MANAGED(self):
@@ -255,7 +256,7 @@ class KeyService(Service):
             current = self.get()
         if self.params.get("rotation_policy") and current["rotation_policy"] != desired["rotation_policy"]:
             self._put_policy(desired["rotation_policy"])  # first, so a rotation below applies its expiry
-        if self.params.get("rotate"):
+        if self.params.get("rotate") and self.made is None:  # one new version per run, even if a step is retried
             same_spec = (current["key_type"], current["key_size"]) == (desired["key_type"], desired["key_size"])
             self._new_version(desired, previous=current["version"], rotate_in_place=same_spec)
             current = self.get()
@@ -320,6 +321,7 @@ class KeyService(Service):
             f"{action} {name}",
             timeout=self.params["wait_timeout"],
         )
+        self.made = made.properties.version
         self._report_other_writers(made.properties.version)
 
     def _report_other_writers(self, ours):

@@ -133,7 +133,7 @@ class VaultService(Service):
                     "choose another name"
                 ]
             )
-        answer = self.call(
+        answer = self.ctx.call_safe(
             "check the vault name",
             name,
             self.clients.keyvault.vaults.check_name_availability,

@@ -15,7 +15,7 @@ class Module:
     def __init__(self, check=False, diff=True, state="present"):
         self.check_mode = check
         self.diff_mode = diff
-        self.params = {"state": state}
+        self.params = {"state": state, "wait_timeout": 1}
         self.warnings = []
         self.ctx = RunContext(self)
 
@@ -32,10 +32,13 @@ class Store:
         self.writes = []
         self.fail = None
         self.lost = False
+        self.always = False
 
     def write(self, kind, value):
         self.writes.append(kind)
-        error, self.fail = self.fail, None
+        error = self.fail
+        if not self.always:
+            self.fail = None
         if error is not None and not self.lost:
             raise error
         self.resource = value
@@ -134,12 +137,21 @@ def test_a_lost_answer_is_decided_by_a_re_read():
     "error",
     [CmkUnreachable("Failed to update t: Azure could not be reached"), CmkError("Failed: 503", status=503)],
 )
-def test_an_uncertain_write_that_did_not_happen_fails(error):
+def test_an_uncertain_write_that_did_not_happen_is_made_again(error):
     store = Store({"id": "t", "size": 1})
     store.fail = error
-    with pytest.raises(CmkError):
+    module = Module()
+    result = converge(module, Thing(module, store, 2))
+    assert store.writes == ["update", "update"] and result["thing"]["size"] == 2  # again only after the re-read
+    assert result["absorbed"][0].endswith("a re-read shows it was not made: trying again")
+
+
+def test_a_write_that_keeps_failing_gives_up_at_wait_timeout():
+    store = Store({"id": "t", "size": 1})
+    store.fail, store.always = CmkError("Failed: 503", status=503), True
+    with pytest.raises(CmkError, match="Failed: 503"):
         converge(Module(), Thing(Module(), store, 2))
-    assert store.writes == ["update"]  # never repeated blindly
+    assert len(store.writes) >= 2
 
 
 def test_a_refusal_is_not_second_guessed():
