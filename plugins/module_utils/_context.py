@@ -16,7 +16,6 @@ import json
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import azure_errors
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import translate
@@ -78,10 +77,8 @@ class RunContext:
                 self.note(f"retried {action} {resource}: {error.message}")
                 return None
 
-        try:
-            return until(attempt, self.clients.timeout, f"{action} {resource}", "Azure answered with faults")[0]
-        except CmkTimeout as timeout:
-            raise failed[0] from timeout
+        what, why = f"{action} {resource}", "Azure answered with faults"
+        return until(attempt, self.clients.timeout, what, why, give_up=lambda _: failed[0])[0]
 
     def read(self, action, resource, func, *args, **kwargs):
         """Like call(), but a 404 means None (the resource does not exist)."""

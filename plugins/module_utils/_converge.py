@@ -18,7 +18,6 @@ from __future__ import annotations
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import compare
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import diff_result
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import uncertain
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import require
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
@@ -85,10 +84,8 @@ def _apply(service, current, desired):
         return (service.get(),)
 
     timeout = service.params.get("wait_timeout") or service.ctx.clients.timeout
-    try:
-        return until(attempt, timeout, "Azure to take the change", "it kept answering with faults", service.ctx)[0]
-    except CmkTimeout as timeout_error:
-        raise failed[0] from timeout_error
+    why = "it kept answering with faults"
+    return until(attempt, timeout, "Azure to take the change", why, service.ctx, give_up=lambda _: failed[0])[0]
 
 
 def _settled(service):

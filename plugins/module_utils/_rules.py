@@ -17,6 +17,7 @@ import time
 from collections import Counter
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import iso
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
 
 ERROR = "error"
 WARNING = "warning"
@@ -130,6 +131,19 @@ def key_state_findings(enabled, not_before, expires, subject, now=None, expiry_d
             )
         )
     return found
+
+
+def key_findings(key, subject, now=None, expiry_days=None):
+    """Every rule of a key (a normalized key: type, size, operations, enabled, not_before, expires)."""
+    found = key_spec_findings(key["key_type"], key["key_size"], key["key_ops"], subject)
+    return found + key_state_findings(
+        key["enabled"],
+        parse_time(key["not_before"], "not_before"),
+        parse_time(key["expires"], "expires"),
+        subject,
+        now=now,
+        expiry_days=expiry_days,
+    )
 
 
 def vault_findings(vault, account_tenant=None):

@@ -26,11 +26,12 @@ def backoff(attempt, first=0.5, most=15.0):
     return min(most, first * 2**attempt) * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not a secret
 
 
-def until(probe, timeout, what, why, ctx=None, sleep=time.sleep, clock=time.monotonic):
+def until(probe, timeout, what, why, ctx=None, give_up=None, sleep=time.sleep, clock=time.monotonic):
     """``probe()`` until it returns something other than None, for at most ``timeout`` seconds.
 
     ``what`` names the condition ("vault 'kv' to resolve"), ``why`` the documented delay. The time waited is
-    noted in ``ctx`` (the result's ``absorbed``) so a scheduled job's log shows it."""
+    noted in ``ctx`` (the result's ``absorbed``) so a scheduled job's log shows it. At the timeout,
+    ``give_up(timeout_error)`` gives the error to raise (say, Azure's last answer), else CmkTimeout."""
     start = clock()
     attempt = 0
     while True:
@@ -41,6 +42,7 @@ def until(probe, timeout, what, why, ctx=None, sleep=time.sleep, clock=time.mono
             return found
         waited = clock() - start
         if waited >= timeout:
-            raise CmkTimeout(f"Timed out after {waited:.0f} s (wait_timeout) waiting for {what}: {why}")
+            timed_out = CmkTimeout(f"Timed out after {waited:.0f} s (wait_timeout) waiting for {what}: {why}")
+            raise (give_up(timed_out) if give_up else timed_out) from None
         sleep(min(backoff(attempt), max(0.0, timeout - waited)))
         attempt += 1

@@ -56,7 +56,7 @@ options:
     choices: [ServicePrincipal, User, Group]
   key_permissions:
     description:
-      - Access-policy vaults. The key permissions the principal must have, exactly (an empty list is refused: use
+      - Access-policy vaults. The key permissions the principal must have, exactly (an empty list is refused; use
         O(state=absent) to remove the entry).
       - Defaults to V(get), V(wrapKey), V(unwrapKey) - what a Batch account's key identity needs.
       - A task may give both this and O(role), to work whichever authorization the vault uses; the one that does

@@ -51,7 +51,7 @@ options:
     description:
       - Whether the key can be used. A disabled key makes accounts using it unavailable (see O(force)).
       - A key that is disabled, expired or not yet active, or whose type, size or operations Batch cannot use, fails
-        the task unless the task asks for that state: this module ensures a key fit for customer-managed keys.
+        the task unless the task asks for that state - this module ensures a key fit for customer-managed keys.
     type: bool
   not_before:
     description: ISO 8601 date-time before which the key cannot be used. A new key must be usable at once.

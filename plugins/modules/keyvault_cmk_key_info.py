@@ -59,11 +59,9 @@ vault_keys:
 """
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_findings
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_state_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_subject
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import KeyService
-from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
 
 ARGUMENT_SPEC = dict(
     vault_name=dict(type="str", required=True),
@@ -77,10 +75,7 @@ def _fitness(key, vault_name):
     subject = key_subject(vault_name, key["name"], key["version"])
     if key["deleted"]:
         return [f"{subject} is soft-deleted"]
-    found = key_spec_findings(key["key_type"], key["key_size"], key["key_ops"], subject)
-    nbf, exp = (parse_time(key[f], f) for f in ("not_before", "expires"))
-    found += key_state_findings(key["enabled"], nbf, exp, subject)
-    return [f["message"] for f in found]
+    return [f["message"] for f in key_findings(key, subject)]
 
 
 def run(module):

@@ -263,16 +263,14 @@ class BatchAccountService(Service):
                 refused[:] = [error]
                 return None
 
-        try:
-            return until(
-                attempt,
-                self.params["wait_timeout"],
-                "Batch to accept the key for account '{}'".format(self.params["name"]),
-                GRANT_DELAY + "; " + RECOVERY_DELAY,
-                self.ctx,
-            )[0]
-        except CmkTimeout as timeout:
-            raise CmkTimeout(f"{timeout.message}. Azure's last answer: {refused[0].message}") from timeout
+        return until(
+            attempt,
+            self.params["wait_timeout"],
+            "Batch to accept the key for account '{}'".format(self.params["name"]),
+            GRANT_DELAY + "; " + RECOVERY_DELAY,
+            self.ctx,
+            give_up=lambda timed_out: CmkTimeout(f"{timed_out.message}. Azure's last answer: {refused[0].message}"),
+        )[0]
 
     def delete(self, current):
         params = self.params

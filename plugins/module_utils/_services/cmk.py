@@ -19,8 +19,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERRO
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import UNKNOWN
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import finding
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import grant_findings
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_findings
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_state_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_subject
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import missing_permissions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import rotation_findings
@@ -33,7 +32,6 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles im
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import normalize_policy
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import find_vault
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
-from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
 
 # Findings caused only by a resource (or grant) an earlier task creates: check mode cannot see them yet.
 NOT_YET = frozenset(("vault_not_found", "vault_unreachable", "key_missing", "identity_lacks_access"))
@@ -182,14 +180,7 @@ def _key_findings(ctx, key_id, known_vault, target):
     if key is None:
         return [finding("key_missing", ERROR, subject, f"{subject} does not exist (deleted or never created)")]
     subject = key_subject(key_id.vault_name, key_id.name, key["version"])
-    found = key_spec_findings(key["key_type"], key["key_size"], key["key_ops"], subject)
-    found += key_state_findings(
-        key["enabled"],
-        parse_time(key["not_before"], "not_before"),
-        parse_time(key["expires"], "expires"),
-        subject,
-        expiry_days=target.expiry_days,
-    )
+    found = key_findings(key, subject, expiry_days=target.expiry_days)
     if target.deep and key_id.version:
         newest = _optional(ctx, lambda: read_key(ctx, key_id))
         policy = _optional(ctx, lambda: rotation_policy(ctx, key_id)) or {}

@@ -18,8 +18,8 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkUnreachable
 from ansible_collections.azure_cmk.batch.plugins.module_utils._lock import held
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_findings
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_state_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_subject
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
@@ -200,16 +200,9 @@ class KeyService(Service):
         """The key this run leaves must be one Batch can use - or the task asked for it not to be, and no
         account relies on it (unless forced)."""
         subject = key_subject(self.params["vault_name"], self.params["name"])
-        found = key_spec_findings(desired["key_type"], desired["key_size"], desired["key_ops"], subject)
-        found += key_state_findings(
-            desired["enabled"],
-            parse_time(desired["not_before"], "not_before"),
-            parse_time(desired["expires"], "expires"),
-            subject,
-        )
         problems, asked = [], []
-        for item in found:
-            option = {"key_size": "key_size", "key_type": "key_type"}.get(item["field"], item["field"])
+        for item in key_findings(desired, subject):
+            option = item["field"]
             new = current is None or current["deleted"]
             if self.params.get(option) is not None and not (new and option in ("expires", "not_before")):
                 asked.append(item["message"])  # asked for: refused only if an account relies on the key
