@@ -45,7 +45,7 @@ def converge(module, service):
     elif changed:
         final = _apply(service, current, desired)
         # The diff of a real run shows what Azure holds now (a new key version, say), not the prediction.
-        _, before, after = compare(managed_view(current, service.MANAGED), managed_view(final, service.MANAGED))
+        before, after = compare(managed_view(current, service.MANAGED), managed_view(final, service.MANAGED))[1:]
     result = {"changed": changed, service.RESOURCE: service.present(final)}
     if module.diff_mode:
         result["diff"] = diff_result(before, after, service.header(final or current))

@@ -63,7 +63,8 @@ options:
     default: 300
   force:
     description:
-      - Deleting the vault, or switching it to RBAC while an account's identity has no role on it, is refused, naming the Batch accounts on a customer-managed key that rely on it (in check mode
+      - Deleting the vault, or switching it to RBAC while an account's identity has no role on it, is refused, naming
+        the Batch accounts on a customer-managed key that rely on it (in check mode
         too), because it makes them unavailable at once. V(true) does it anyway, with a warning.
     type: bool
     default: false

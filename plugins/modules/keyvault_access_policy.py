@@ -75,7 +75,8 @@ options:
     type: str
   force:
     description:
-      - Revoking the access, or narrowing the key permissions below get, wrapKey and unwrapKey, that a Batch account on a customer-managed key relies on is refused, naming the accounts (in
+      - Revoking the access, or narrowing the key permissions below get, wrapKey and unwrapKey, that a Batch account
+        on a customer-managed key relies on is refused, naming the accounts (in
         check mode too), because it makes them unavailable at once. V(true) does it anyway, with a warning.
     type: bool
     default: false

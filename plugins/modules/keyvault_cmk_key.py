@@ -97,7 +97,8 @@ options:
     default: 120
   force:
     description:
-      - Deleting or disabling the key, or giving it an expiry in the past or a O(not_before) in the future, is refused, naming the Batch accounts on a customer-managed key that rely on it (in check mode
+      - Deleting or disabling the key, or giving it an expiry in the past or a O(not_before) in the future, is
+        refused, naming the Batch accounts on a customer-managed key that rely on it (in check mode
         too), because it makes them unavailable at once. V(true) does it anyway, with a warning.
     type: bool
     default: false

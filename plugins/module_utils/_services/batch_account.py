@@ -170,12 +170,15 @@ class BatchAccountService(Service):
     def _principal_label(self, desired):
         return principal_label(dict(desired, name=self.params["name"]))
 
-    def present(self, account):
+    def present(self, resource):
         """The account as the module returns it: with the findings for its key."""
-        if account is None:
+        if resource is None:
             return None
-        findings = self.audit if account["key_source"] == KEY_VAULT else []
-        return with_key_access(account, findings, lenient=self.ctx.check_mode)
+        findings = self.audit if resource["key_source"] == KEY_VAULT else []
+        account = with_key_access(resource, findings, lenient=self.ctx.check_mode)
+        if account["recovering"]:  # not an error: nothing is wrong any more, Batch is only slow to see it
+            self.ctx.warn("Batch account '{}': {}".format(account["name"], account["unavailable_reason"]))
+        return account
 
     def create(self, desired):
         params = self.params

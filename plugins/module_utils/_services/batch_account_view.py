@@ -81,7 +81,7 @@ def principal_label(account):
 def accounts_using(ctx, vault_name=None, key_name=None, principal_id=None, identity_id=None):
     """Names of the subscription's accounts on a customer-managed key that would lose it if the vault, the
     key, the principal's grant or the identity went away (each given criterion must match)."""
-    return [account_label(a) for a, _ in accounts_on(ctx, vault_name, key_name, principal_id, identity_id)]
+    return [account_label(found[0]) for found in accounts_on(ctx, vault_name, key_name, principal_id, identity_id)]
 
 
 def account_label(account):

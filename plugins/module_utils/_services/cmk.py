@@ -32,6 +32,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles im
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import normalize_policy
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import find_vault
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import RECOVERY_DELAY
 
 # Findings caused only by a resource (or grant) an earlier task creates: check mode cannot see them yet.
 NOT_YET = frozenset(("vault_not_found", "vault_unreachable", "key_missing", "identity_lacks_access"))
@@ -77,18 +78,23 @@ def key_version(ctx, account):
 
 
 def with_key_access(account, findings, lenient=False):
-    """``account`` with ``key_access`` (the findings), ``unavailable`` and ``unavailable_reason``; ``lenient``
-    (check mode predictions) leaves out what an earlier task of the run may still create."""
+    """``account`` with ``key_access`` (the findings), ``unavailable``, ``unavailable_reason`` and ``recovering``;
+    ``lenient`` (check mode predictions) leaves out what an earlier task of the run may still create.
+
+    Recovering: every rule holds again, yet Azure still reports the account ``Invalid`` (a provisioning state of
+    its spec): Batch makes an account available up to 10 minutes after its key access returns. Where Azure
+    does not say so, nothing tells, and the account counts as available."""
     lost = [
         f
         for f in findings
         if f["severity"] == ERROR and f["code"] in ACCESS_LOST and not (lenient and f["code"] in NOT_YET)
     ]
-    account.update(
-        key_access=findings,
-        unavailable=bool(lost),
-        unavailable_reason="; ".join(f["message"] for f in lost) or None,
-    )
+    recovering = not lost and account.get("key_source") == KEY_VAULT and account.get("provisioning_state") == "Invalid"
+    reason = "; ".join(f["message"] for f in lost) or None
+    if recovering:
+        reason = "its key is reachable again, but Batch still reports the account Invalid: " + RECOVERY_DELAY
+    account.update(key_access=findings, unavailable=bool(lost) or recovering, unavailable_reason=reason)
+    account["recovering"] = recovering
     return account
 
 

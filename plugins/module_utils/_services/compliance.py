@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERROR
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import WARNING
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import by_severity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import finding
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
@@ -69,6 +70,16 @@ def _entry(ctx, account, vault_group, expiry_days):
         account = audited(ctx, account, vault_group, expiry_days)
         account["key_version"], account["key_follows_newest"] = key_version(ctx, account)
         findings = list(account["key_access"])
+        if account["recovering"]:
+            subject = "Batch account '{}'".format(account["name"])
+            findings.append(
+                finding(
+                    "account_recovering",
+                    WARNING,
+                    subject,
+                    "{} is recovering: {}".format(subject, account["unavailable_reason"]),
+                )
+            )
         if account["key_source"] != KEY_VAULT:
             findings.insert(
                 0,
@@ -91,8 +102,10 @@ def _entry(ctx, account, vault_group, expiry_days):
         "user_assigned_identity": account.get("user_assigned_identity"),
         "unavailable": account["unavailable"],
         "unavailable_reason": account["unavailable_reason"],
-        # A warning is a risk to watch, not a breach: only errors make an account non-compliant.
-        "compliant": not any(f["severity"] == ERROR for f in findings),
+        "recovering": account.get("recovering", False),
+        # A warning is a risk to watch, not a breach: only errors make an account non-compliant - and a
+        # recovering account, not usable yet, though nothing is wrong any more.
+        "compliant": not any(f["severity"] == ERROR for f in findings) and not account.get("recovering"),
         "by_severity": by_severity(findings),
         "findings": findings,
     }

@@ -210,9 +210,8 @@ class KeyService(Service):
                 problems.append(f"{option}: {item['message']} - a new key would be unusable at once")
             else:
                 problems.append(
-                    "{}: {}; set {} (or rotate: true) to make it usable for customer-managed keys".format(
-                        option, item["message"], option
-                    )
+                    f"{option}: {item['message']}; set {option} (or rotate: true) to make it usable for "
+                    "customer-managed keys"
                 )
         if asked and not problems:
             self._guard("; ".join(asked))

@@ -34,7 +34,8 @@ FAULTS = {
 
 
 def _setup(run_module):
-    _ok(run_module(keyvault.main, {"name": "kv-faulty", "resource_group": RG, "enable_purge_protection": True, "enable_rbac_authorization": False}))  # fmt: skip
+    vault = {"name": "kv-faulty", "resource_group": RG, "enable_purge_protection": True}
+    _ok(run_module(keyvault.main, dict(vault, enable_rbac_authorization=False)))
     _ok(run_module(keyvault_access_policy.main, dict(VAULT, caller=True, key_permissions=OFFICER)))
     return _ok(run_module(keyvault_cmk_key.main, dict(VAULT, name="cmk")))["key"]
 

@@ -133,8 +133,8 @@ def test_a_grant_on_a_vault_the_run_creates_is_predicted_as_rbac(run_module, emu
 
 def test_both_permissions_and_role_give_no_warning(run_module, emulator, key):
     args = dict(VAULT, caller=True, key_permissions=OFFICER, role="Key Vault Crypto Officer")
-    for _ in range(2):
-        assert run_module(keyvault_access_policy.main, args)["warnings"] == []
+    for run in ("first", "second"):
+        assert run_module(keyvault_access_policy.main, args)["warnings"] == [], run
 
 
 def test_a_null_key_identifier_is_known_after_apply_in_check_mode(run_module, emulator, on_cmk):
