@@ -34,10 +34,11 @@ export AZURE_CMK_MATRIX := $(MATRIX)
 .PHONY: help pythons venv link lint sanity suite unit emulator-tests integration build-install molecule test demo benchmark clean
 
 help:
-	@echo "make demo   - set up, start the emulator, run the system-assigned CMK playbook (check, apply, re-run)"
+	@echo "make demo   - set up, start the emulator, run the system-assigned CMK playbook (check, apply, re-run), then the drift report"
 	@echo "make test   - set up and run every gate: lint and sanity on the newest ansible-core, then"
 	@echo "              unit, emulator, integration, build and molecule tests on both ends of the supported range"
 	@echo "make unit MATRIX=newest - one suite on one end (floor is the default; see tests/constraints/)"
+	@echo "make molecule MOLECULE_SCENARIO=revert - one molecule scenario (extensions/molecule/)"
 
 $(BIN)/.installed: requirements.txt tests/requirements.txt $(CONSTRAINTS) tests/constraints/common.txt emulator/pyproject.toml $(shell find emulator/src -name '*.py')
 	python=$$(scripts/find-python $(PYTHON_VERSION) "the $(MATRIX) end of the test matrix") && $$python -m venv $(VENV)
