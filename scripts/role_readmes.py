@@ -81,7 +81,7 @@ EXAMPLES = {
 
 def plain(t: object) -> str:
     t = " ".join(t) if isinstance(t, list) else str(t)
-    return re.sub(r"\b[COVM]\(([^)]*)\)", r"`\1`", t)
+    return re.sub(r"\b[COVMP]\(([^)#]*)(#\w+)?\)", r"`\1`", t)
 
 
 def render(role: str) -> str:
