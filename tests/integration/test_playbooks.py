@@ -230,3 +230,24 @@ def test_secrets_never_reach_the_output(playbook, emulator, verbosity):
     failed = playbook(identity, verbosity, azure_cmk_auth=wrong, _env=show)
     assert failed.rc != 0 and "AADSTS7000215" in failed.output
     assert "Wr0ng-S3cret-For-Test" not in failed.output
+
+
+@pytest.mark.parametrize(
+    "path",
+    [SYSTEM, USER, ROTATE, "playbooks/switch_key.yml", "playbooks/revert_to_microsoft_managed.yml", REPORT],
+)
+def test_every_playbook_in_check_mode_on_an_empty_subscription_fails_nothing_and_writes_nothing(
+    playbook, emulator, path, tmp_path
+):
+    seq = emulator.journal.last_seq
+    run = _run(playbook, path, "--check", "--diff", cmk_drift_report_dir=str(tmp_path))
+    assert run.rc == 0 and run.failed == 0, run
+    assert not _writes(emulator, seq)
+
+
+def test_revert_and_rotation_refuse_what_does_not_exist(playbook, emulator):
+    revert = _run(playbook, "playbooks/revert_to_microsoft_managed.yml", cmk_target="batchcmk01")
+    assert revert.rc != 0 and "Batch account batchcmk01 not found in rg-cmk: nothing to revert" in revert.output
+    rotate = _run(playbook, ROTATE)
+    assert rotate.rc != 0 and "vault 'kv-batch-cmk' does not exist" in rotate.output, rotate
+    assert not _writes(emulator, 0)
