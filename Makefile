@@ -14,7 +14,7 @@ PYTHON_VERSION := $(shell sed -n 's/^\# python: *//p' $(CONSTRAINTS))
 VENV := $(if $(filter floor,$(MATRIX)),.venv,.venv-$(MATRIX))
 BIN := $(VENV)/bin
 # The suites that run on both ends of the matrix (`make test`): a new suite is a target plus one word here.
-SUITES := unit emulator-tests integration build-install
+SUITES := unit emulator-tests integration build-install molecule
 # The target Pythons that sanity compiles and imports the modules with, on the newest end: those that
 # ansible-core 2.21 supports for modules and the pinned SDKs install on (tests/config.yml), less 3.14,
 # which CI machines lack (tests/build/test_matrix.py keeps this list honest).
@@ -39,13 +39,14 @@ EMULATOR_SETTINGS ?= {"grant_propagation_seconds": 1, "vault_registering_seconds
 # so the collection must pass in this mode too (`make generic-errors`, part of `make test`).
 GENERIC_ERRORS_SETTINGS ?= {"grant_propagation_seconds": 1, "vault_registering_seconds": 0.5, "vault_dns_seconds": 1, "account_recovery_seconds": 1, "generic_errors": true}
 
-.PHONY: help pythons venv link lint sanity suite unit generic-errors faults emulator-tests integration build-install test demo benchmark clean
+.PHONY: help pythons venv link lint sanity suite unit generic-errors faults emulator-tests integration build-install molecule test demo benchmark clean
 
 help:
-	@echo "make demo   - set up, start the emulator, run the system-assigned CMK playbook (check, apply, re-run)"
+	@echo "make demo   - set up, start the emulator, run the system-assigned CMK playbook (check, apply, re-run), then the drift report"
 	@echo "make test   - set up and run every gate: lint and sanity on the newest ansible-core, then"
-	@echo "              unit, emulator, integration and build tests on both ends of the supported range"
+	@echo "              unit, emulator, integration, build and molecule tests on both ends of the supported range"
 	@echo "make unit MATRIX=newest - one suite on one end (floor is the default; see tests/constraints/)"
+	@echo "make molecule MOLECULE_SCENARIO=revert - one molecule scenario (extensions/molecule/)"
 
 $(BIN)/.installed: requirements.txt tests/requirements.txt $(CONSTRAINTS) tests/constraints/common.txt emulator/pyproject.toml $(shell find emulator/src -name '*.py')
 	python=$$(scripts/find-python $(PYTHON_VERSION) "the $(MATRIX) end of the test matrix") && $$python -m venv $(VENV)
@@ -106,6 +107,11 @@ integration: venv link
 
 build-install: venv link
 	NETWORK_GUARD=1 $(BIN)/pytest -q tests/build
+
+# The roles' scenarios (extensions/molecule/): each starts its own emulator; molecule finds them from the
+# collection root. MOLECULE_SCENARIO=<name> runs one.
+molecule: venv link
+	NETWORK_GUARD=1 PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test $(if $(MOLECULE_SCENARIO),-s $(MOLECULE_SCENARIO),--all)
 
 # The suites of one end; `make test` runs them on both.
 suite: $(SUITES)
