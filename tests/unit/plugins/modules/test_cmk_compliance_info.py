@@ -200,3 +200,23 @@ def _entries(run_module):
     result = run_module(cmk_compliance_info.main, {"resource_group": RG, "expiry_warning_days": 30})
     assert not result.get("failed"), result.get("msg")
     return {a["name"]: a for a in result["accounts"]}
+
+
+def test_workers_report_what_one_worker_reports(run_module, emulator, compliant):
+    """Accounts checked side by side: the same entries, in the same order, as one after the other."""
+    account, key = compliant
+    for index in range(6):
+        encryption = {"keySource": "Microsoft.Batch"} if index % 3 == 0 else _kv(key["versionless_id"])
+        _clone(emulator, account, f"side{index}", **encryption)
+    one = run_module(cmk_compliance_info.main, {"resource_group": RG, "max_workers": 1})
+    many = run_module(cmk_compliance_info.main, {"resource_group": RG, "max_workers": 4})
+    assert not many.get("failed"), many.get("msg")
+    assert many["accounts"] == one["accounts"] and many["summary"] == one["summary"]
+    assert many["summary"]["accounts"] == 7 and many["summary"]["non_compliant"] == 2
+
+
+def test_max_workers_below_one_is_refused_before_any_call(run_module, emulator):
+    seq = emulator.journal.last_seq
+    result = run_module(cmk_compliance_info.main, {"resource_group": RG, "max_workers": 0})
+    assert result["failed"] and result["msg"].startswith("max_workers:"), result
+    assert list(emulator.journal.entries(seq)) == []
