@@ -56,15 +56,30 @@ def account_entries(ctx, accounts, vault_group=None, expiry_days=None, max_worke
     def one(account):
         return _entry(ctx, account, vault_group, expiry_days)
 
-    # Up to the first account on a customer-managed key alone: it signs in to Key Vault and meets the
-    # vault's challenge, which the others then reuse instead of each making their own.
-    first = next((i for i, a in enumerate(accounts) if a.get("key_source") == KEY_VAULT), len(accounts))
-    head, rest = accounts[: first + 1], accounts[first + 1 :]
-    entries = [one(account) for account in head]
+    # The first account of each vault alone: it meets the vault's challenge (and the first one signs in to
+    # Key Vault), which the others then reuse instead of racing to make their own.
+    firsts, seen = [], set()
+    for index, account in enumerate(accounts):
+        vault = _vault_host(account)
+        if vault and vault not in seen:
+            seen.add(vault)
+            firsts.append(index)
+    entries = dict((index, one(accounts[index])) for index in firsts)
+    rest = [index for index in range(len(accounts)) if index not in entries]
     if max_workers <= 1 or len(rest) < 2:
-        return entries + [one(account) for account in rest]
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(rest))) as pool:
-        return entries + list(pool.map(one, rest))
+        entries.update((index, one(accounts[index])) for index in rest)
+    else:
+        with ThreadPoolExecutor(max_workers=min(max_workers, len(rest))) as pool:
+            entries.update(zip(rest, pool.map(lambda index: one(accounts[index]), rest)))
+    return [entries[index] for index in range(len(accounts))]
+
+
+def _vault_host(account):
+    """The host of the vault an account's key is in, or None (not on a customer-managed key)."""
+    if account.get("key_source") != KEY_VAULT or not account.get("key_identifier"):
+        return None
+    parts = account["key_identifier"].split("/")
+    return parts[2].lower() if len(parts) > 2 else None
 
 
 def _missing(name, resource_group):
