@@ -19,7 +19,7 @@ def test_callers_of_one_key_share_one_fetch():
         time.sleep(0.05)  # long enough for the other callers to arrive while the read is under way
         return {"version": "v1"}
 
-    def caller(_):
+    def caller(_index):
         started.wait()
         return ctx.once(("key", "kv", "cmk"), fetch)
 
