@@ -58,13 +58,13 @@ class Figures:
         kinds = " ".join(f"{self.calls.get(k, 0):>5}" for k in KINDS)
         total = sum(self.calls.values())
         return (
-            f"| {self.label:<44} | {self.wall:7.2f} ({spread:>11}) | {kinds} | {total:>5} "
+            f"| {self.label:<48} | {self.wall:7.2f} ({spread:>11}) | {kinds} | {total:>5} "
             f"| {self.emulator_ms:5.2f} | {self.peak_mib:5.0f} |"
         )
 
 
 HEADER = (
-    f"| {'run':<44} | {'wall s (min-max)':>21} | {' '.join(f'{k[:5]:>5}' for k in KINDS)} | {'calls':>5} "
+    f"| {'run':<48} | {'wall s (min-max)':>21} | {' '.join(f'{k[:5]:>5}' for k in KINDS)} | {'calls':>5} "
     f"| {'emu ms':>5} | {'MiB':>5} |"
 )
 
@@ -270,6 +270,17 @@ def main() -> int:
                 made = bench.control("POST", "fleet", json={"accounts": size, "group": f"rg-fleet{size}",
                                                             "prefix": f"f{size}x", "key_size": 3072})  # fmt: skip
                 fleets[size] = made["resource_group"]
+                for vault in made["vaults"]:  # as a report's caller would: it may read the rotation policies
+                    module_json(
+                        bench,
+                        "keyvault_access_policy",
+                        {
+                            "vault_name": vault,
+                            "resource_group": made["resource_group"],
+                            "caller": True,
+                            "key_permissions": ["get", "list", "getrotationpolicy"],
+                        },
+                    )
             for latency in (0, options.latency_ms):
                 bench.latency(latency)
                 print(f"\nazure_cmk.batch, latency model {'off' if not latency else f'{latency} ms per call'}\n")
