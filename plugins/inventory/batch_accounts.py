@@ -115,7 +115,6 @@ compose:
 """
 
 import os
-import subprocess
 
 from ansible.errors import AnsibleError
 from ansible.plugins.inventory import BaseInventoryPlugin
@@ -132,59 +131,12 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import list_accounts
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.compliance import account_entries
+from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import Reader
+from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import host_variables
+from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import matches_tags
+from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import run_command
 
 FILE_ENDINGS = ("batch_accounts.yml", "batch_accounts.yaml")
-
-
-def _run_command(args, handle_exceptions=True):
-    """AnsibleModule.run_command's shape, for cli_default_subscription (``az account show``)."""
-    done = subprocess.run(args, capture_output=True, text=True, check=False)  # noqa: S603 - az, a fixed command
-    return done.returncode, done.stdout, done.stderr
-
-
-class _Reader:
-    """What RunContext needs from a module (clients, cloud, check_mode, warn), for one subscription.
-    The inventory only reads: check mode is off, so findings describe Azure as it is."""
-
-    check_mode = False
-
-    def __init__(self, auth, credential, subscription_id, warn):
-        self.cloud = get_cloud(auth.get("cloud_environment"))
-        self.clients = Clients(credential, subscription_id, self.cloud)
-        self._warn = warn
-
-    def warn(self, message):
-        self._warn(message)
-
-
-def matches_tags(tags, wanted):
-    """Whether ``tags`` carries every tag of ``wanted`` (a None value: the tag only has to be there)."""
-    tags = tags or {}
-    return all(name in tags and (value is None or tags[name] == str(value)) for name, value in (wanted or {}).items())
-
-
-def host_variables(subscription_id, account, entry):
-    """The host's variables: the account's place, then its CMK state as the compliance report has it."""
-    return {
-        "batch_account_id": account["id"],
-        "batch_account_name": account["name"],
-        "batch_account_resource_group": account["resource_group"],
-        "batch_account_subscription_id": subscription_id,
-        "batch_account_location": account.get("location"),
-        "batch_account_tags": account.get("tags") or {},
-        "cmk_key_source": entry["key_source"],
-        "cmk_key_identifier": entry["key_identifier"],
-        "cmk_key_version": entry["key_version"],
-        "cmk_key_follows_newest": entry["key_follows_newest"],
-        "cmk_identity_type": entry["identity_type"],
-        "cmk_user_assigned_identity": entry["user_assigned_identity"],
-        "cmk_principal_id": account.get("principal_id"),
-        "cmk_unavailable": entry["unavailable"],
-        "cmk_unavailable_reason": entry["unavailable_reason"],
-        "cmk_compliant": entry["compliant"],
-        "cmk_findings": entry["findings"],
-        "cmk_finding_codes": sorted({f["code"] for f in entry["findings"]}),
-    }
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable):
@@ -223,7 +175,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         subscriptions = self.get_option("subscriptions") or [self._default_subscription(auth, credential)]
         found = []
         for subscription_id in subscriptions:
-            ctx = RunContext(_Reader(auth, credential, subscription_id, self.display.warning))
+            ctx = RunContext(Reader(auth, credential, subscription_id, self.display.warning))
             found += self._subscription_hosts(ctx, subscription_id)
         return found
 
@@ -231,7 +183,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         if auth.subscription_id:
             return auth.subscription_id
         if auth.kind == "cli":
-            return cli_default_subscription(_run_command)
+            return cli_default_subscription(run_command)
         if auth.kind == "msi":
             return Clients(credential, None, get_cloud(auth.get("cloud_environment"))).first_subscription()
         raise CmkError("subscriptions: none given, and the credentials name no subscription (AZURE_SUBSCRIPTION_ID)")
