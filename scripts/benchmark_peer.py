@@ -2,10 +2,13 @@
 PyPI, with the collection's own requirements.txt) in a separate virtual environment, build/peer/venv, and the
 peer's equivalents of our converged system-assigned flow, as module processes and as one playbook.
 
-azure.azcollection has no Batch encryption option and no access-policy module: the vault's policies go in
-azure_rm_keyvault's access_policies (the whole list), the account's identity and encryption in azure_rm_resource
-(a generic PUT that compares first: idempotency). azure_rm_batchaccount is left out: on an account without
-auto-storage its no-change run fails (KeyError 'auto_storage', /work/shared/research/azcollection-anchor.md).
+azure.azcollection has no Batch encryption option and no access-policy module: the account's identity and
+encryption go through azure_rm_resource (a generic PUT that compares first: idempotency). Grants are left out:
+azure_rm_keyvault sets a vault's whole access-policy list, and its key permissions lack rotate,
+getrotationpolicy and setrotationpolicy, so it cannot state the flow's grants without removing some (its run would
+write, and break our later rows). The peer's flow is so 4 tasks to our 6, the two grant tasks not counted.
+azure_rm_batchaccount is left out: on an account without auto-storage its no-change run fails
+(KeyError 'auto_storage', /work/shared/research/azcollection-anchor.md).
 """
 
 from __future__ import annotations
@@ -58,19 +61,9 @@ def tasks(facts: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     """(label, module, arguments) of the peer's tasks for the converged system-assigned flow; ``facts`` holds
     what our modules read: the vault (with its access policies), the account and the key's versionless id."""
     vault, account = facts["vault"], facts["account"]
-    policies = [
-        {
-            "tenant_id": p["tenant_id"],
-            "object_id": p["object_id"],
-            "keys": p["key_permissions"],
-            "secrets": p["secret_permissions"],
-            "certificates": p["certificate_permissions"],
-        }
-        for p in vault["access_policies"]
-    ]
     return [
         (
-            "peer: azure_rm_keyvault (vault + access policies)",
+            "peer: azure_rm_keyvault (vault)",
             "azure_rm_keyvault",
             {
                 "resource_group": vault["resource_group"],
@@ -80,7 +73,6 @@ def tasks(facts: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
                 "sku": {"family": "A", "name": "standard"},
                 "enable_soft_delete": True,
                 "enable_purge_protection": True,
-                "access_policies": policies,
             },
         ),
         (
