@@ -130,5 +130,9 @@ demo: venv link
 clean:
 	rm -rf build .venv .venv-* .pytest_cache .ruff_cache
 
+# Not part of `make test`: prints figures (docs/performance.md says what each means). BENCHMARK_ARGS go to
+# scripts/benchmark_runs.py, e.g. make benchmark BENCHMARK_ARGS="--runs 3 --peer" (--peer installs azure.azcollection).
+BENCHMARK_ARGS ?=
 benchmark: venv link
 	$(BIN)/python scripts/benchmark.py
+	$(BIN)/python scripts/benchmark_runs.py $(BENCHMARK_ARGS)

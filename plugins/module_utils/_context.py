@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
@@ -27,6 +28,10 @@ class RunContext:
     def __init__(self, module):
         self._module = module
         self._cache = {}
+        # once() may run from a report's worker threads: one lock per key, so different reads go side by
+        # side and the same read is made once (a second caller waits for the first one's answer).
+        self._lock = threading.Lock()
+        self._key_locks = {}
         self.notes = []  # faults absorbed on the way, returned so a scheduled job's log shows them
 
     @property
@@ -49,7 +54,8 @@ class RunContext:
         self._module.warn(message)
 
     def note(self, message):
-        self.notes.append(message)
+        with self._lock:
+            self.notes.append(message)
 
     def call(self, action, resource, func, *args, **kwargs):
         """``func(*args, **kwargs)``; an Azure failure becomes one CmkError naming action and resource."""
@@ -105,13 +111,19 @@ class RunContext:
 
     def once(self, key, fetch):
         """``fetch()``, made once per run for ``key`` (a tuple): reads several checks need."""
-        if key not in self._cache:
-            self._cache[key] = fetch()
-        return self._cache[key]
+        if key in self._cache:
+            return self._cache[key]
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            if key not in self._cache:
+                self._cache[key] = fetch()
+            return self._cache[key]
 
     def forget(self):
         """Drop every cached read: after a write, re-reads must see Azure's new state."""
-        self._cache.clear()
+        with self._lock:
+            self._cache.clear()
 
     def not_yet(self, option, message, problems=None, check_message=None):
         """Something an earlier task of the same run creates: in check mode, warn and go on (None);

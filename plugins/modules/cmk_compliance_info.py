@@ -24,6 +24,7 @@ description:
   - "Severity V(unknown) (could not be checked from here): C(vault_not_found) (vault outside the subscription),
     C(vault_unreachable), C(key_unreadable) (the caller may not read the key)."
   - Every vault, key, rotation policy and role definition is read once, however many accounts share it.
+  - Accounts are checked side by side by up to O(max_workers) threads, since on Azure each read is a round trip.
   - Reads only. Meant for scheduled AWX / Automation Controller jobs; combine with M(ansible.builtin.assert) to fail
     a job, or template the report.
 options:
@@ -43,6 +44,12 @@ options:
       - Resource group of the keys' vault, to read it directly. Otherwise it is looked for in each account's resource
         group, then by name in the subscription.
     type: str
+  max_workers:
+    description:
+      - How many accounts are checked at the same time. V(1) checks them one after the other.
+      - Reads shared by several accounts (a vault, a key, a rotation policy) are still made once.
+    type: int
+    default: 8
 extends_documentation_fragment:
   - azure_cmk.batch.azure_auth
   - azure_cmk.batch.attributes.INFO_MODULE
@@ -154,6 +161,7 @@ summary:
       type: dict
 """
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.compliance import report
 
@@ -162,17 +170,21 @@ ARGUMENT_SPEC = dict(
     resource_group=dict(type="str"),
     expiry_warning_days=dict(type="int", default=30),
     key_vault_resource_group=dict(type="str", no_log=False),
+    max_workers=dict(type="int", default=8),
 )
 
 
 def run(module):
     params = module.params
+    if params["max_workers"] < 1:
+        raise CmkValidationError("max_workers: must be 1 or more, not {}".format(params["max_workers"]))
     accounts, summary = report(
         module.ctx,
         params["names"],
         params["resource_group"],
         params["expiry_warning_days"],
         params["key_vault_resource_group"],
+        params["max_workers"],
     )
     return {"changed": False, "accounts": accounts, "summary": summary}
 

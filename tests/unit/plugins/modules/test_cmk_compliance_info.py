@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections import Counter
 
 import pytest
 
@@ -200,3 +201,45 @@ def _entries(run_module):
     result = run_module(cmk_compliance_info.main, {"resource_group": RG, "expiry_warning_days": 30})
     assert not result.get("failed"), result.get("msg")
     return {a["name"]: a for a in result["accounts"]}
+
+
+def test_workers_report_what_one_worker_reports(run_module, emulator, compliant):
+    """Accounts checked side by side: the same entries, in the same order, as one after the other."""
+    account, key = compliant
+    for index in range(6):
+        encryption = {"keySource": "Microsoft.Batch"} if index % 3 == 0 else _kv(key["versionless_id"])
+        _clone(emulator, account, f"side{index}", **encryption)
+    one = run_module(cmk_compliance_info.main, {"resource_group": RG, "max_workers": 1})
+    many = run_module(cmk_compliance_info.main, {"resource_group": RG, "max_workers": 4})
+    assert not many.get("failed"), many.get("msg")
+    assert many["accounts"] == one["accounts"] and many["summary"] == one["summary"]
+    assert many["summary"]["accounts"] == 7 and many["summary"]["non_compliant"] == 2
+
+
+def test_max_workers_below_one_is_refused_before_any_call(run_module, emulator):
+    seq = emulator.journal.last_seq
+    result = run_module(cmk_compliance_info.main, {"resource_group": RG, "max_workers": 0})
+    assert result["failed"] and result["msg"].startswith("max_workers:"), result
+    assert list(emulator.journal.entries(seq)) == []
+
+
+def test_workers_read_each_vault_and_key_once(run_module, emulator, control):
+    """60 accounts on 2 vaults, 8 workers: one sign-in per audience, one challenge per vault, and Key Vault reads
+    that grow with the vaults and keys (newest version, pinned version, rotation policy), not with the accounts."""
+    fleet = control("POST", "fleet", json={"accounts": 60, "vaults": 2, "key_size": 2048})
+    for vault in fleet["vaults"]:  # the fleet's caller may not read rotation policies: let it, so each is read
+        granted = run_module(
+            keyvault_access_policy.main,
+            {"vault_name": vault, "resource_group": fleet["resource_group"], "caller": True,
+             "key_permissions": ["get", "list", "getrotationpolicy"]},
+        )  # fmt: skip
+        assert not granted.get("failed"), granted.get("msg")
+    seq = emulator.journal.last_seq
+    report = run_module(cmk_compliance_info.main, {"resource_group": fleet["resource_group"], "max_workers": 8})
+    assert report["summary"]["accounts"] == 60 and report["summary"]["findings"]["pinned_old_version"] == 16
+    entries = emulator.journal.entries(seq)
+    challenges = Counter(e.host for e in entries if e.host.endswith(".vault.azure.net") and e.status == 401)
+    assert challenges == {f"{v}.vault.azure.net": 1 for v in fleet["vaults"]}
+    assert sum(1 for e in entries if e.path.endswith("/token")) == 2  # Resource Manager, Key Vault
+    reads = Counter(e.host for e in entries if e.host.endswith(".vault.azure.net") and e.status != 401)
+    assert reads == {f"{v}.vault.azure.net": 3 for v in fleet["vaults"]}, reads

@@ -1,0 +1,65 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The batch_accounts inventory plugin's side of the module_utils reads: what RunContext needs from a module, the
+tag filter and the host variables. Free of Ansible's controller code, so tests can import it beside module runs.
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
+from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
+
+
+def run_command(args, handle_exceptions=True):
+    """AnsibleModule.run_command's shape, for cli_default_subscription (``az account show``)."""
+    done = subprocess.run(args, capture_output=True, text=True, check=False)  # noqa: S603 - az, a fixed command
+    return done.returncode, done.stdout, done.stderr
+
+
+class Reader:
+    """What RunContext needs from a module (clients, cloud, check_mode, warn), for one subscription.
+    The inventory only reads: check mode is off, so findings describe Azure as it is."""
+
+    check_mode = False
+
+    def __init__(self, auth, credential, subscription_id, warn):
+        self.cloud = get_cloud(auth.get("cloud_environment"))
+        self.clients = Clients(credential, subscription_id, self.cloud)
+        self._warn = warn
+
+    def warn(self, message):
+        self._warn(message)
+
+
+def matches_tags(tags, wanted):
+    """Whether ``tags`` carries every tag of ``wanted`` (a None value: the tag only has to be there)."""
+    tags = tags or {}
+    return all(name in tags and (value is None or tags[name] == str(value)) for name, value in (wanted or {}).items())
+
+
+def host_variables(subscription_id, account, entry):
+    """The host's variables: the account's place, then its CMK state as the compliance report has it."""
+    return {
+        "batch_account_id": account["id"],
+        "batch_account_name": account["name"],
+        "batch_account_resource_group": account["resource_group"],
+        "batch_account_subscription_id": subscription_id,
+        "batch_account_location": account.get("location"),
+        "batch_account_tags": account.get("tags") or {},
+        "cmk_key_source": entry["key_source"],
+        "cmk_key_identifier": entry["key_identifier"],
+        "cmk_key_version": entry["key_version"],
+        "cmk_key_follows_newest": entry["key_follows_newest"],
+        "cmk_identity_type": entry["identity_type"],
+        "cmk_user_assigned_identity": entry["user_assigned_identity"],
+        "cmk_principal_id": account.get("principal_id"),
+        "cmk_unavailable": entry["unavailable"],
+        "cmk_unavailable_reason": entry["unavailable_reason"],
+        "cmk_compliant": entry["compliant"],
+        "cmk_findings": entry["findings"],
+        "cmk_finding_codes": sorted({f["code"] for f in entry["findings"]}),
+    }
