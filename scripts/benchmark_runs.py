@@ -210,7 +210,7 @@ def peer_env(bench: Bench) -> dict[str, str]:
     return env
 
 
-def rows(bench: Bench, modules: dict[str, tuple[str, dict[str, Any]]], fleets: dict[int, str], drift: list[int],
+def rows(bench: Bench, modules: dict[str, tuple[str, dict[str, Any]]], fleets: dict[Any, str], drift: list[int],
          say: Callable[[Figures], None], peer: dict[str, Any] | None) -> None:  # fmt: skip
     for label, (name, args) in modules.items():
         say(bench.measure(label, module_command(bench, name, args)))
@@ -239,9 +239,10 @@ def rows(bench: Bench, modules: dict[str, tuple[str, dict[str, Any]]], fleets: d
         print(HEADER)
         print("|" + "|".join("---" for _ in range(7)) + "|")
     for size, group in fleets.items():
+        label = f"{size:,} accounts" if isinstance(size, int) else size
         for workers in (1, 8):
             report = module_command(bench, "cmk_compliance_info", {"resource_group": group, "max_workers": workers})
-            say(bench.measure(f"report, {size:,} accounts, max_workers={workers}", report, runs=min(bench.runs, 3)))
+            say(bench.measure(f"report, {label}, max_workers={workers}", report, runs=min(bench.runs, 3)))
     for size in drift:
         command = [str(BIN / "ansible-playbook"), "-i", str(drift_inventory(bench, fleets[size])), str(DRIFT_PLAY),
                    "--check", "--forks", "5"]  # fmt: skip
@@ -254,6 +255,7 @@ def main() -> int:
     parser.add_argument("--report-sizes", default="100,1000", help="fleet sizes for the compliance report")
     parser.add_argument("--drift-sizes", default="100", help="fleet sizes for the drift run (1 run each)")
     parser.add_argument("--latency-ms", type=int, default=100, help="the latency model's round trip per call")
+    parser.add_argument("--spread-vaults", type=int, default=20, help="also a report over accounts on this many vaults")
     parser.add_argument("--peer", action="store_true", help="also azure.azcollection (installs it; large)")
     options = parser.parse_args()
     if options.peer:
@@ -266,10 +268,14 @@ def main() -> int:
             modules = converge(bench)
             peer = peer_facts(bench, modules) if options.peer else None
             fleets = {}
-            for size in sorted(set(report_sizes + drift_sizes)):
-                made = bench.control("POST", "fleet", json={"accounts": size, "group": f"rg-fleet{size}",
-                                                            "prefix": f"f{size}x", "key_size": 3072})  # fmt: skip
-                fleets[size] = made["resource_group"]
+            specs = [(size, size, 2) for size in sorted(set(report_sizes + drift_sizes))]
+            if options.spread_vaults:  # where workers pay: accounts over many vaults, each a few round trips of its own
+                size = min(report_sizes)
+                specs.append((f"{size:,} accounts on {options.spread_vaults} vaults", size, options.spread_vaults))
+            for index, (name, size, vaults) in enumerate(specs):
+                spec = {"accounts": size, "vaults": vaults, "key_size": 3072, "group": f"rg-fleet{index}"}
+                made = bench.control("POST", "fleet", json=dict(spec, prefix=f"f{index}x"))
+                fleets[name] = made["resource_group"]
                 for vault in made["vaults"]:  # as a report's caller would: it may read the rotation policies
                     module_json(
                         bench,

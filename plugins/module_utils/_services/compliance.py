@@ -57,21 +57,23 @@ def account_entries(ctx, accounts, vault_group=None, expiry_days=None, max_worke
     def one(account):
         return _entry(ctx, account, vault_group, expiry_days)
 
-    # The first account of each vault alone: it meets the vault's challenge (and the first one signs in to
-    # Key Vault), which the others then reuse instead of racing to make their own.
+    # The first account on a customer-managed key alone (it signs in to Key Vault), then the first account of each
+    # other vault (each meets its vault's challenge), then the rest: no two threads race for one token or challenge.
     firsts, seen = [], set()
     for index, account in enumerate(accounts):
         vault = _vault_host(account)
         if vault and vault not in seen:
             seen.add(vault)
             firsts.append(index)
-    entries = dict((index, one(accounts[index])) for index in firsts)
-    rest = [index for index in range(len(accounts)) if index not in entries]
-    if max_workers <= 1 or len(rest) < 2:
-        entries.update((index, one(accounts[index])) for index in rest)
-    else:
-        with ThreadPoolExecutor(max_workers=min(max_workers, len(rest))) as pool:
-            entries.update(zip(rest, pool.map(lambda index: one(accounts[index]), rest)))
+    alone = set(firsts)
+    rest = [index for index in range(len(accounts)) if index not in alone]
+    entries = {}
+    for phase in (firsts[:1], firsts[1:], rest):
+        if max_workers <= 1 or len(phase) < 2:
+            entries.update((index, one(accounts[index])) for index in phase)
+            continue
+        with ThreadPoolExecutor(max_workers=min(max_workers, len(phase))) as pool:
+            entries.update(zip(phase, pool.map(lambda index: one(accounts[index]), phase)))
     return [entries[index] for index in range(len(accounts))]
 
 

@@ -224,9 +224,9 @@ def test_max_workers_below_one_is_refused_before_any_call(run_module, emulator):
 
 
 def test_workers_read_each_vault_and_key_once(run_module, emulator, control):
-    """60 accounts on 2 vaults, 8 workers: one sign-in per audience, one challenge per vault, and Key Vault reads
+    """60 accounts on 4 vaults, 8 workers: one sign-in per audience, one challenge per vault, and Key Vault reads
     that grow with the vaults and keys (newest version, pinned version, rotation policy), not with the accounts."""
-    fleet = control("POST", "fleet", json={"accounts": 60, "vaults": 2, "key_size": 2048})
+    fleet = control("POST", "fleet", json={"accounts": 60, "vaults": 4, "key_size": 2048})
     for vault in fleet["vaults"]:  # the fleet's caller may not read rotation policies: let it, so each is read
         granted = run_module(
             keyvault_access_policy.main,
