@@ -144,7 +144,8 @@ def test_lost_access_fails_the_run_and_blocks_changes(run_module, emulator, key,
     assert writes_since(emulator, seq) == []
     _grant(run_module, batch_account="batchsys")
     healthy = run_module(batch_account_cmk.main, on_cmk)["batch_account"]
-    assert healthy["unavailable"] is False and healthy["key_access"] == []
+    # Every rule holds again; Batch may still take a while to see it (recovering), which is no failure.
+    assert healthy["key_access"] == [] and healthy["unavailable"] is healthy["recovering"]
 
 
 @pytest.mark.parametrize(
