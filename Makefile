@@ -60,8 +60,10 @@ venv: $(BIN)/.installed
 # Every Python that `make test` needs, checked before anything is installed: missing ones fail, named.
 pythons:
 	@for f in $(filter-out %/common.txt,$(wildcard tests/constraints/*.txt)); do \
-	  v=$$(sed -n 's/^# python: *//p' $$f); scripts/find-python $$v "the $$(basename $$f .txt) end of the test matrix ($$f)" || exit 1; done
-	@for v in $(SANITY_PYTHONS); do scripts/find-python $$v "sanity's compile and import tests on ansible-core's target Pythons" || exit 1; done
+	  v=$$(sed -n 's/^# python: *//p' $$f); end=$$(basename $$f .txt); \
+	  p=$$(scripts/find-python $$v "the $$end end of the test matrix ($$f)") || exit 1; echo "Python $$v, $$end end: $$p"; done
+	@for v in $(SANITY_PYTHONS); do \
+	  p=$$(scripts/find-python $$v "sanity's compile and import tests on ansible-core's target Pythons") || exit 1; echo "Python $$v, sanity: $$p"; done
 
 link:
 	@mkdir -p $(dir $(COLLECTION)) build/$(MATRIX)
