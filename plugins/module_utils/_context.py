@@ -120,6 +120,10 @@ class RunContext:
                 self._cache[key] = fetch()
             return self._cache[key]
 
+    def cached(self, key):
+        """What ``once`` has already read for ``key``; None when it has not, or the read failed."""
+        return self._cache.get(key)
+
     def forget(self):
         """Drop every cached read: after a write, re-reads must see Azure's new state."""
         with self._lock:

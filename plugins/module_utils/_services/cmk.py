@@ -71,9 +71,10 @@ def key_version(ctx, account):
         return None, None
     try:
         key_id = parse_key_identifier(account["key_identifier"], ctx.cloud)
-        key = read_key(ctx, key_id, key_id.version)
     except CmkError:
         return None, None
+    # Not read again: a key the audit could not reach would be retried for minutes.
+    key = ctx.cached(_key_read(key_id, key_id.version))
     return (key or {}).get("version") or key_id.version, key_id.version is None
 
 
@@ -163,7 +164,11 @@ def read_key(ctx, key_id, version=None, known_vault=True):
         found = ctx.read("read key", label, keys.get_key, key_id.name, version, **extra)
         return normalize_key(found, None) if found is not None else None
 
-    return ctx.once(("key", key_id.vault_url, key_id.name.lower(), version), fetch)
+    return ctx.once(_key_read(key_id, version), fetch)
+
+
+def _key_read(key_id, version):
+    return ("key", key_id.vault_url, key_id.name.lower(), version)
 
 
 def _key_findings(ctx, key_id, known_vault, target):
