@@ -49,7 +49,7 @@ def converge(module, service):
     result = {"changed": changed, service.RESOURCE: service.present(final)}
     if module.diff_mode:
         result["diff"] = diff_result(before, after, service.header(final or current))
-    return _with_notes(result, service.ctx)
+    return result
 
 
 def _apply(service, current, desired):
@@ -115,11 +115,4 @@ def _absent(module, service, current):
     if module.diff_mode:
         before = managed_view(current, service.MANAGED) if current is not None else {}
         result["diff"] = diff_result(before, {}, service.header(current))
-    return _with_notes(result, service.ctx)
-
-
-def _with_notes(result, ctx):
-    """Faults absorbed on the way, so a scheduled job's log shows them."""
-    if ctx.notes:
-        result["absorbed"] = list(ctx.notes)
     return result

@@ -89,13 +89,19 @@ class AzureCmkModule:
     def fail_from_error(self, error):
         if isinstance(error, CmkMissingLibrary):
             self.module.fail_json(msg=missing_required_lib(error.package), exception=str(error.error))
-        result = error.to_result()
+        result = self._with_notes(error.to_result())
         if isinstance(error, CmkAuthError) and self._auth is not None:
             result["msg"] += f" (credentials from {self._auth.source})"
         self.module.fail_json(**result)
 
     def exit_result(self, result):
-        self.module.exit_json(**result)
+        self.module.exit_json(**self._with_notes(result))
+
+    def _with_notes(self, result):
+        """Faults absorbed on the way (retries, waits), so a scheduled job's log shows them."""
+        if self.ctx.notes:
+            result["absorbed"] = list(self.ctx.notes)
+        return result
 
     def run(self, runner):
         """Run ``runner(self) -> result`` and exit; CmkError -> fail_json, anything else -> fail_json + traceback."""

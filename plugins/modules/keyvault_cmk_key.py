@@ -54,16 +54,23 @@ options:
         the task unless the task asks for that state - this module ensures a key fit for customer-managed keys.
     type: bool
   not_before:
-    description: ISO 8601 date-time before which the key cannot be used. A new key must be usable at once.
+    description:
+      - ISO 8601 date-time before which the key cannot be used. A new key must be usable at once.
+      - V("") for none. Key Vault cannot remove it from a version, so that needs O(rotate=true).
     type: str
   expires:
-    description: ISO 8601 date-time at which the key expires. A new key cannot be expired already.
+    description:
+      - ISO 8601 date-time at which the key expires. A new key cannot be expired already.
+      - V("") for none. Key Vault cannot remove the expiry of a version, so that needs O(rotate=true) (and a rotation
+        policy without O(rotation_policy.expires_in)).
+      - Unset, a version made by O(rotate) expires as the rotation policy says (or never).
     type: str
   rotation_policy:
     description:
       - The key's rotation policy (ISO 8601 durations). With a versionless key id on the Batch account,
         rotation moves the account to each new version. Key Vault's limits are checked first -
         triggers at least 7 days, expiry at least 28 days.
+      - The whole policy - fields left out are removed. V({}) removes every action and the expiry.
     type: dict
     suboptions:
       expires_in:
@@ -200,6 +207,15 @@ key:
     rotation_policy:
       description: The rotation policy, or null when it could not be read.
       type: dict
+absorbed:
+  description:
+    - Faults the run rode out - each retried call (throttling, a server error, a dropped connection) and each
+      wait for Azure (a grant or a new vault reaching the service) - so a scheduled job's log shows them.
+    - See the collection's C(docs/reliability.md).
+  returned: when there were any
+  type: list
+  elements: str
+  sample: ["retried GET https://kv-batch-cmk.vault.azure.net/keys/batch-cmk: 429"]
 """
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import TAGS_ARGSPEC

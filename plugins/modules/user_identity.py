@@ -108,6 +108,15 @@ identity:
     tenant_id:
       description: Tenant of the identity.
       type: str
+absorbed:
+  description:
+    - Faults the run rode out - each retried call (throttling, a server error, a dropped connection) and each
+      wait for Azure (a grant or a new vault reaching the service) - so a scheduled job's log shows them.
+    - See the collection's C(docs/reliability.md).
+  returned: when there were any
+  type: list
+  elements: str
+  sample: ["retried GET https://kv-batch-cmk.vault.azure.net/keys/batch-cmk: 429"]
 """
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge

@@ -98,8 +98,8 @@ class KeyService(Service):
             )
         problems += policy_problems(params.get("rotation_policy"))
         problems += tag_problems(params.get("tags"), KEY_VAULT_TAGS)
-        not_before = parse_time(params.get("not_before"), "not_before")
-        expires = parse_time(params.get("expires"), "expires")
+        not_before = parse_time(params.get("not_before") or None, "not_before")
+        expires = parse_time(params.get("expires") or None, "expires")
         if not_before and expires and expires <= not_before:
             problems.append("expires: must be later than not_before")
         return problems
@@ -156,12 +156,8 @@ class KeyService(Service):
             "key_size": params.get("key_size") or current_values.get("key_size") or 2048,
             "key_ops": spelled_ops(params.get("key_ops") or current_values.get("key_ops") or DEFAULT_OPS),
             "enabled": current_values.get("enabled", True) if params.get("enabled") is None else params["enabled"],
-            "not_before": iso(parse_time(params.get("not_before"), "not_before"))
-            if params.get("not_before")
-            else current_values.get("not_before"),
-            "expires": iso(parse_time(params.get("expires"), "expires"))
-            if params.get("expires")
-            else current_values.get("expires"),
+            "not_before": self._wanted_time("not_before", current_values),
+            "expires": self._wanted_time("expires", current_values),
             "tags": merge_tags(current_values.get("tags"), params.get("tags"), params.get("purge_tags")),
             "rotation_policy": {f: wanted_policy.get(f) for f in POLICY_FIELDS}
             if wanted_policy
@@ -174,9 +170,30 @@ class KeyService(Service):
             desired["version"] = None  # a new one, whose id only Key Vault can tell
         return desired
 
+    def _wanted_time(self, option, current_values):
+        """The task's date-time ("" for none); else the current version's, or, for a new version made by
+        rotate, whatever Key Vault gives it (the rotation policy's expiry, or none)."""
+        given = self.params.get(option)
+        if given is not None:
+            return iso(parse_time(given or None, option))
+        return None if self.params.get("rotate") else current_values.get(option)
+
     def check(self, current, desired):
         params = self.params
         problems = []
+        if current is not None and not current["deleted"] and not params.get("rotate"):
+            for option, what in (("expires", "expiry"), ("not_before", "activation date")):
+                if params.get(option) == "" and current[option]:
+                    problems.append(
+                        f"{option}: Key Vault cannot remove the {what} of a key version ({current[option]} on "
+                        f"version {current['version']}); set rotate: true to create a version without one"
+                    )
+        policy_expiry = (desired.get("rotation_policy") or {}).get("expires_in")
+        if params.get("rotate") and params.get("expires") == "" and policy_expiry:
+            problems.append(
+                f"expires: a version made by rotation expires after the rotation policy's expires_in ({policy_expiry});"
+                " remove expires_in from rotation_policy for a version without expiry"
+            )
         new_material = current is None or current["deleted"] or params.get("rotate")
         if new_material and not self.vault.get("unknown"):  # no key is made in a vault unfit for Batch
             problems += ["vault_name: " + f["message"] for f in errors(vault_findings(self.vault))]
@@ -252,6 +269,8 @@ class KeyService(Service):
             same_spec = (current["key_type"], current["key_size"]) == (desired["key_type"], desired["key_size"])
             self._new_version(desired, previous=current["version"], rotate_in_place=same_spec)
             current = self.get()
+            for option in ("not_before", "expires"):  # the new version's own, unless the task gives them
+                desired[option] = current[option] if self.params.get(option) is None else desired[option]
         if any(current[f] != desired[f] for f in ("key_ops", "enabled", "not_before", "expires", "tags")):
             self.call(
                 "update key",

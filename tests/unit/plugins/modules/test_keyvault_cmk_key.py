@@ -164,3 +164,46 @@ def test_info_reports_fitness(run_module, emulator, vault, control):
     ]
     one = run_module(keyvault_cmk_key_info.main, KEY)
     assert [k["name"] for k in one["vault_keys"]] == ["batch-cmk"]
+
+
+def test_a_rotation_policy_is_removed_with_an_empty_one(run_module, emulator, vault):
+    policy = {"expires_in": "P1Y", "rotate_after_create": "P90D"}
+    run_module(keyvault_cmk_key.main, dict(KEY, rotation_policy=policy))
+    results = four_steps(run_module, emulator, keyvault_cmk_key.main, dict(KEY, rotation_policy={}))
+    assert results[1]["diff"]["before"]["rotation_policy"]["expires_in"] == "P1Y"
+    assert results[1]["key"]["rotation_policy"] == dict.fromkeys(
+        policy | {"rotate_before_expiry": 0, "notify_before_expiry": 0}
+    )
+    stored = emulator.store.data["vaultData"]["kv-keys"]["keys"]["batch-cmk"]["rotationPolicy"]
+    assert stored["lifetimeActions"] == [] and "expiryTime" not in stored["attributes"]
+
+
+def test_an_expiry_is_removed_by_a_new_version_without_one(run_module, emulator, vault):
+    later = "2040-01-01T00:00:00Z"
+    run_module(keyvault_cmk_key.main, dict(KEY, expires=later))
+    seq = emulator.journal.last_seq
+    for check in (True, False):
+        refused = run_module(keyvault_cmk_key.main, dict(KEY, expires=""), check=check)
+        assert refused["failed"] and refused["msg"].startswith("expires: Key Vault cannot remove the expiry")
+        assert "set rotate: true" in refused["msg"] and later in refused["msg"]
+    assert writes_since(emulator, seq) == []
+    predicted = run_module(keyvault_cmk_key.main, dict(KEY, expires="", rotate=True), check=True, diff=True)
+    assert predicted["diff"]["after"] == {"version": None, "expires": None}
+    rotated = run_module(keyvault_cmk_key.main, dict(KEY, expires="", rotate=True), diff=True)
+    assert rotated["changed"] and rotated["key"]["expires"] is None and rotated["diff"]["after"]["expires"] is None
+    assert len(_versions(emulator)) == 2
+    seq = emulator.journal.last_seq
+    again = run_module(keyvault_cmk_key.main, dict(KEY, expires=""))
+    assert not again["changed"] and writes_since(emulator, seq) == []
+
+
+def test_a_rotated_version_keeps_the_expiry_its_policy_gives_it(run_module, emulator, vault):
+    run_module(keyvault_cmk_key.main, dict(KEY, rotation_policy={"expires_in": "P1Y"}))
+    seq = emulator.journal.last_seq
+    rotated = run_module(keyvault_cmk_key.main, dict(KEY, rotation_policy={"expires_in": "P1Y"}, rotate=True))
+    assert rotated["changed"] and rotated["key"]["expires"] is not None  # from the policy, not patched away
+    assert [w.split(" ")[0] for w in writes_since(emulator, seq)] == ["POST"]  # the rotation; no PATCH after it
+    refused = run_module(
+        keyvault_cmk_key.main, dict(KEY, rotation_policy={"expires_in": "P1Y"}, rotate=True, expires="")
+    )
+    assert refused["failed"] and "rotation policy's expires_in (P1Y)" in refused["msg"]
