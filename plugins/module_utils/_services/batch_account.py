@@ -150,6 +150,13 @@ class BatchAccountService(Service):
                 )
         if current is None:
             group_location(self.ctx, self.params["resource_group"])  # a missing group fails here, before any write
+            if self.ctx.check_mode and not self.params.get("location"):
+                self.ctx.warn(
+                    "location: Batch account '{}' does not exist; predicted in resource group '{}''s location {} "
+                    "(check mode: an earlier task that creates the account decides its location)".format(
+                        name, self.params["resource_group"], desired["location"]
+                    )
+                )
         principal = principal_of(self, current, desired, problems)
         repoints = current is None or _differs(current, desired, KEY_FIELDS)
         if current and current["key_source"] == KEY_VAULT and repoints and not problems:

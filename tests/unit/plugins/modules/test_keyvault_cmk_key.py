@@ -207,3 +207,15 @@ def test_a_rotated_version_keeps_the_expiry_its_policy_gives_it(run_module, emul
         keyvault_cmk_key.main, dict(KEY, rotation_policy={"expires_in": "P1Y"}, rotate=True, expires="")
     )
     assert refused["failed"] and "rotation policy's expires_in (P1Y)" in refused["msg"]
+
+
+def test_an_info_module_returns_the_faults_it_rode_out(run_module, emulator, vault, control):
+    run_module(keyvault_cmk_key.main, KEY)
+    control(
+        "POST",
+        "faults",
+        json={"kind": "status", "status": 429, "retry_after": 0, "method": "GET", "path": "/keys/batch-cmk/?$"},
+    )
+    found = run_module(keyvault_cmk_key_info.main, KEY)
+    assert [k["name"] for k in found["vault_keys"]] == ["batch-cmk"]
+    assert found["absorbed"] == ["retried GET https://kv-keys.vault.azure.net/keys/batch-cmk/: 429"]

@@ -205,3 +205,16 @@ def test_a_bug_keeps_its_traceback(run_module, emulator, key, monkeypatch):
     monkeypatch.setattr(key_service, "normalize", broken)
     result = run_module(keyvault_cmk_key.main, KEY)
     assert result["failed"] and result["msg"] == "Unexpected error: TypeError: a bug"
+
+
+def test_a_new_accounts_location_says_where_it_comes_from_in_check_mode(run_module, emulator):
+    """An earlier task may create the account elsewhere: the prediction from the group says so."""
+    account = {"name": "placed", "resource_group": RG, "identity_type": "SystemAssigned"}
+    predicted = run_module(batch_account_cmk.main, account, check=True)
+    assert predicted["changed"] and predicted["batch_account"]["location"]
+    (said,) = [w for w in predicted["warnings"] if w.startswith("location: ")]
+    assert predicted["batch_account"]["location"] in said and "an earlier task that creates the account" in said
+    told = run_module(
+        batch_account_cmk.main, dict(account, location=predicted["batch_account"]["location"]), check=True
+    )
+    assert not [w for w in told["warnings"] if w.startswith("location: ")]
