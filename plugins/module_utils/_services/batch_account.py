@@ -15,6 +15,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base im
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import judge
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import judge_current
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import placement_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import principal_of
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import PLATFORM
@@ -139,24 +140,7 @@ class BatchAccountService(Service):
         return _same_case(wanted, current.get("user_assigned_identity"))
 
     def check(self, current, desired):
-        problems = []
-        name = self.params["name"]
-        for field in ("location", "pool_allocation_mode"):
-            if current and _norm(desired[field]) != _norm(current[field]):
-                problems.append(
-                    "{}: Batch account '{}' has {} {}; it cannot change".format(
-                        field, name, field.replace("_", " "), current[field]
-                    )
-                )
-        if current is None:
-            group_location(self.ctx, self.params["resource_group"])  # a missing group fails here, before any write
-            if self.ctx.check_mode and not self.params.get("location"):
-                self.ctx.warn(
-                    "location: Batch account '{}' does not exist; predicted in resource group '{}''s location {} "
-                    "(check mode: an earlier task that creates the account decides its location)".format(
-                        name, self.params["resource_group"], desired["location"]
-                    )
-                )
+        problems = placement_problems(self, current, desired)
         principal = principal_of(self, current, desired, problems)
         repoints = current is None or _differs(current, desired, KEY_FIELDS)
         if current and current["key_source"] == KEY_VAULT and repoints and not problems:
@@ -333,8 +317,3 @@ def _same_case(wanted, current):
 
 def _differs(current, desired, fields):
     return any(current.get(f) != desired.get(f) for f in fields)
-
-
-def _norm(value):
-    """Locations and modes compare without case or spaces (West Europe = westeurope)."""
-    return (value or "").replace(" ", "").lower()

@@ -16,6 +16,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_ac
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import NOT_YET
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import account_key_access
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import find_identity
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
 
 TWO_PHASE = (
     "a system-assigned identity does not exist before the account does, so it cannot have been granted "
@@ -24,6 +25,33 @@ TWO_PHASE = (
     "batch_account: {name}), then run again with key_source: Microsoft.KeyVault. Or use a user-assigned identity, "
     "which can be granted before the account exists."
 )
+
+
+def placement_problems(service, current, desired):
+    """Location and pool allocation mode are fixed at creation; a new account needs its resource group."""
+    problems, name = [], service.params["name"]
+    for field in ("location", "pool_allocation_mode") if current else ():
+        if _norm(desired[field]) != _norm(current[field]):
+            problems.append(
+                "{}: Batch account '{}' has {} {}; it cannot change".format(
+                    field, name, field.replace("_", " "), current[field]
+                )
+            )
+    if current is None:
+        group_location(service.ctx, service.params["resource_group"])  # a missing group fails here, before any write
+        if service.ctx.check_mode and not service.params.get("location"):
+            service.ctx.warn(
+                "location: Batch account '{}' does not exist; predicted in resource group '{}''s location {} "
+                "(check mode: an earlier task that creates the account decides its location)".format(
+                    name, service.params["resource_group"], desired["location"]
+                )
+            )
+    return problems
+
+
+def _norm(value):
+    """Locations and modes compare without case or spaces (West Europe = westeurope)."""
+    return (value or "").replace(" ", "").lower()
 
 
 def judge_current(service, current):

@@ -18,30 +18,23 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkUnreachable
 from ansible_collections.azure_cmk.batch.plugins.module_utils._lock import held
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_findings
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_findings
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_subject
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_checks import change_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_checks import input_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_checks import unfit
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import DEFAULT_OPS
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import KEY_OPS
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import OPS_SPELLING
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import normalize
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import spelled_ops
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import POLICY_FIELDS
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import policy_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import sdk_policy
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import vault_or_prediction
-from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import KEY_VAULT_TAGS
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import iso
-from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import key_name_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
-from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import tag_problems
-from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import vault_name_problems
 
 
 class KeyService(Service):
@@ -87,22 +80,7 @@ class KeyService(Service):
         return (resource or {}).get("versionless_id") or "{}/keys/{}".format(self.vault_url, self.params["name"])
 
     def validate(self):
-        params = self.params
-        problems = vault_name_problems(params["vault_name"]) + key_name_problems(params["name"])
-        spec = key_spec_findings(params.get("key_type"), params.get("key_size"), params.get("key_ops"), "the key")
-        problems += ["{}: {}".format(f["field"], f["message"]) for f in spec]
-        unknown = [op for op in params.get("key_ops") or [] if op.lower() not in OPS_SPELLING]
-        if unknown:
-            problems.append(
-                "key_ops: unknown operation(s) {}; valid: {}".format(", ".join(unknown), ", ".join(KEY_OPS))
-            )
-        problems += policy_problems(params.get("rotation_policy"))
-        problems += tag_problems(params.get("tags"), KEY_VAULT_TAGS)
-        not_before = parse_time(params.get("not_before") or None, "not_before")
-        expires = parse_time(params.get("expires") or None, "expires")
-        if not_before and expires and expires <= not_before:
-            problems.append("expires: must be later than not_before")
-        return problems
+        return input_problems(self.params)
 
     def get(self):
         name = self.params["name"]
@@ -179,57 +157,16 @@ class KeyService(Service):
         return None if self.params.get("rotate") else current_values.get(option)
 
     def check(self, current, desired):
-        params = self.params
-        problems = []
-        if current is not None and not current["deleted"] and not params.get("rotate"):
-            for option, what in (("expires", "expiry"), ("not_before", "activation date")):
-                if params.get(option) == "" and current[option]:
-                    problems.append(
-                        f"{option}: Key Vault cannot remove the {what} of a key version ({current[option]} on "
-                        f"version {current['version']}); set rotate: true to create a version without one"
-                    )
-        policy_expiry = (desired.get("rotation_policy") or {}).get("expires_in")
-        if params.get("rotate") and params.get("expires") == "" and policy_expiry:
-            problems.append(
-                f"expires: a version made by rotation expires after the rotation policy's expires_in ({policy_expiry});"
-                " remove expires_in from rotation_policy for a version without expiry"
-            )
-        new_material = current is None or current["deleted"] or params.get("rotate")
+        problems = change_problems(self.params, current, desired)
+        new_material = current is None or current["deleted"] or self.params.get("rotate")
         if new_material and not self.vault.get("unknown"):  # no key is made in a vault unfit for Batch
             problems += ["vault_name: " + f["message"] for f in errors(vault_findings(self.vault))]
-        if current is not None and not current["deleted"] and not params.get("rotate"):
-            for field in ("key_type", "key_size"):
-                if desired[field] != current[field]:
-                    problems.append(
-                        "{}: key '{}' is {} ({}); a version's type and size are fixed - set rotate: true to "
-                        "create a new version with {}".format(
-                            field, current["name"], current[field], field.replace("_", " "), desired[field]
-                        )
-                    )
-        if current is not None and current["deleted"] and not (params["recover"] or params["purge_deleted"]):
-            problems.append(
-                "name: key '{}' is soft-deleted in vault '{}'; set recover: true to recover it, or purge_deleted: true "
-                "to purge it and create a new one".format(params["name"], params["vault_name"])
-            )
         return problems or self._fitness(current, desired)
 
     def _fitness(self, current, desired):
         """The key this run leaves must be one Batch can use - or the task asked for it not to be, and no
         account relies on it (unless forced)."""
-        subject = key_subject(self.params["vault_name"], self.params["name"])
-        problems, asked = [], []
-        for item in key_findings(desired, subject):
-            option = item["field"]
-            new = current is None or current["deleted"]
-            if self.params.get(option) is not None and not (new and option in ("expires", "not_before")):
-                asked.append(item["message"])  # asked for: refused only if an account relies on the key
-            elif self.params.get(option) is not None:
-                problems.append(f"{option}: {item['message']} - a new key would be unusable at once")
-            else:
-                problems.append(
-                    f"{option}: {item['message']}; set {option} (or rotate: true) to make it usable for "
-                    "customer-managed keys"
-                )
+        problems, asked = unfit(self.params, current, desired)
         if asked and not problems:
             self._guard("; ".join(asked))
         return problems

@@ -1,0 +1,96 @@
+# Copyright: azure_cmk.batch contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""keyvault_cmk_key's refusals before any write: the task's input alone, then the change it asks of the key
+Key Vault has (what Key Vault cannot do to a version, or will not do to a soft-deleted key).
+
+FOR INTERNAL COLLECTION USE ONLY: may change in any release.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_spec_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_subject
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import KEY_OPS
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import OPS_SPELLING
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import policy_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import KEY_VAULT_TAGS
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import key_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import tag_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import vault_name_problems
+
+# Dates a version keeps once set: Key Vault can change them, not remove them ("" asks for none).
+_DATES = (("expires", "expiry"), ("not_before", "activation date"))
+
+
+def input_problems(params):
+    problems = vault_name_problems(params["vault_name"]) + key_name_problems(params["name"])
+    spec = key_spec_findings(params.get("key_type"), params.get("key_size"), params.get("key_ops"), "the key")
+    problems += ["{}: {}".format(f["field"], f["message"]) for f in spec]
+    unknown = [op for op in params.get("key_ops") or [] if op.lower() not in OPS_SPELLING]
+    if unknown:
+        problems.append("key_ops: unknown operation(s) {}; valid: {}".format(", ".join(unknown), ", ".join(KEY_OPS)))
+    problems += policy_problems(params.get("rotation_policy"))
+    problems += tag_problems(params.get("tags"), KEY_VAULT_TAGS)
+    not_before = parse_time(params.get("not_before") or None, "not_before")
+    expires = parse_time(params.get("expires") or None, "expires")
+    if not_before and expires and expires <= not_before:
+        problems.append("expires: must be later than not_before")
+    return problems
+
+
+def change_problems(params, current, desired):
+    """What the key as Key Vault has it cannot become in place: removed dates, another type or size, a
+    soft-deleted key the task may neither recover nor purge."""
+    in_place = current is not None and not current["deleted"] and not params.get("rotate")
+    problems = _removed_dates(params, current) if in_place else []
+    policy_expiry = (desired.get("rotation_policy") or {}).get("expires_in")
+    if params.get("rotate") and params.get("expires") == "" and policy_expiry:
+        problems.append(
+            f"expires: a version made by rotation expires after the rotation policy's expires_in ({policy_expiry});"
+            " remove expires_in from rotation_policy for a version without expiry"
+        )
+    for field in ("key_type", "key_size") if in_place else ():
+        if desired[field] != current[field]:
+            problems.append(
+                "{}: key '{}' is {} ({}); a version's type and size are fixed - set rotate: true to "
+                "create a new version with {}".format(
+                    field, current["name"], current[field], field.replace("_", " "), desired[field]
+                )
+            )
+    if current is not None and current["deleted"] and not (params["recover"] or params["purge_deleted"]):
+        problems.append(
+            "name: key '{}' is soft-deleted in vault '{}'; set recover: true to recover it, or purge_deleted: true "
+            "to purge it and create a new one".format(params["name"], params["vault_name"])
+        )
+    return problems
+
+
+def _removed_dates(params, current):
+    return [
+        f"{option}: Key Vault cannot remove the {what} of a key version ({current[option]} on version "
+        f"{current['version']}); set rotate: true to create a version without one"
+        for option, what in _DATES
+        if params.get(option) == "" and current[option]
+    ]
+
+
+def unfit(params, current, desired):
+    """(problems, asked): why the key this run leaves could not serve Batch - refused outright, unless the
+    task asked for that state (then refused only if an account relies on the key)."""
+    subject = key_subject(params["vault_name"], params["name"])
+    problems, asked = [], []
+    new = current is None or current["deleted"]
+    for item in key_findings(desired, subject):
+        option = item["field"]
+        if params.get(option) is not None and not (new and option in ("expires", "not_before")):
+            asked.append(item["message"])
+        elif params.get(option) is not None:
+            problems.append(f"{option}: {item['message']} - a new key would be unusable at once")
+        else:
+            problems.append(
+                f"{option}: {item['message']}; set {option} (or rotate: true) to make it usable for "
+                "customer-managed keys"
+            )
+    return problems, asked
