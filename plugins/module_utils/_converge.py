@@ -18,6 +18,7 @@ from __future__ import annotations
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import compare
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import diff_result
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import uncertain
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import require
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
@@ -108,8 +109,9 @@ def _absent(module, service, current):
         try:
             service.delete(current)
         except CmkError as error:
+            # A 404 too: the SDKs repeat a DELETE whose answer was lost, and the repeat finds nothing.
             service.ctx.forget()
-            if not uncertain(error) or service.get() is not None:
+            if not (uncertain(error) or isinstance(error, CmkNotFound)) or service.get() is not None:
                 raise
             service.ctx.note(f"{error.message} - but a re-read shows it is gone")
     if module.diff_mode:

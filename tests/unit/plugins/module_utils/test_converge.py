@@ -7,6 +7,7 @@ import pytest
 from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
 from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkUnreachable
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 
@@ -169,3 +170,16 @@ def test_absent(existing, check, writes):
     module = Module(check=check, state="absent")
     result = converge(module, Thing(module, store, 2))
     assert result["changed"] is (existing is not None) and result["thing"] is None and store.writes == writes
+
+
+def test_a_delete_whose_repeat_finds_nothing_is_a_deletion():
+    """The SDK repeats a DELETE whose answer was lost; the repeat's 404 means the first one worked."""
+    store = Store({"id": "t", "size": 1})
+    store.fail, store.lost = CmkNotFound("Failed to delete t: KeyNotFound", status=404), True
+    module = Module(state="absent")
+    result = converge(module, Thing(module, store, 2))
+    assert result["changed"] and store.resource is None
+    assert module.ctx.notes == ["Failed to delete t: KeyNotFound - but a re-read shows it is gone"]
+    store.resource, store.fail, store.lost = {"id": "t", "size": 1}, CmkNotFound("Failed: NotFound", status=404), False
+    with pytest.raises(CmkNotFound):  # still there: the 404 was about something else
+        converge(module, Thing(module, store, 2))

@@ -219,3 +219,13 @@ def test_an_info_module_returns_the_faults_it_rode_out(run_module, emulator, vau
     found = run_module(keyvault_cmk_key_info.main, KEY)
     assert [k["name"] for k in found["vault_keys"]] == ["batch-cmk"]
     assert found["absorbed"] == ["retried GET https://kv-keys.vault.azure.net/keys/batch-cmk/: 429"]
+
+
+def test_a_lost_answer_to_a_deletion_is_a_deletion(run_module, emulator, vault, control):
+    """The SDK sends the DELETE again; Key Vault's 404 to the repeat means the first one worked."""
+    run_module(keyvault_cmk_key.main, KEY)
+    control("POST", "faults", json={"kind": "lost", "method": "DELETE", "path": "/keys/batch-cmk$"})
+    deleted = run_module(keyvault_cmk_key.main, dict(KEY, state="absent"))
+    assert deleted["changed"] and not deleted.get("failed"), deleted.get("msg")
+    assert deleted["absorbed"][-1].endswith("but a re-read shows it is gone")
+    assert not run_module(keyvault_cmk_key.main, dict(KEY, state="absent"))["changed"]
