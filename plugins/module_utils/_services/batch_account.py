@@ -17,7 +17,9 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_ac
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import judge_current
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import placement_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import principal_of
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import vault_group_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KNOWN_AFTER_APPLY
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import PLATFORM
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import get_account
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import principal_label
@@ -33,7 +35,6 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import RECOV
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
 
 # What check mode shows for a key identifier that an earlier task returns only once it has run.
-KNOWN_AFTER_APPLY = "(known after apply)"
 KEY_FIELDS = ("identity_type", "user_assigned_identity", "key_source", "key_identifier")
 
 
@@ -140,7 +141,7 @@ class BatchAccountService(Service):
         return _same_case(wanted, current.get("user_assigned_identity"))
 
     def check(self, current, desired):
-        problems = placement_problems(self, current, desired)
+        problems = placement_problems(self, current, desired) + vault_group_problems(self, desired)
         principal = principal_of(self, current, desired, problems)
         repoints = current is None or _differs(current, desired, KEY_FIELDS)
         if current and current["key_source"] == KEY_VAULT and repoints and not problems:

@@ -13,10 +13,14 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERRO
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import UNKNOWN
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KNOWN_AFTER_APPLY
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import NOT_YET
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import account_key_access
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import find_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import find_vault
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import get_vault
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
 
 TWO_PHASE = (
     "a system-assigned identity does not exist before the account does, so it cannot have been granted "
@@ -47,6 +51,28 @@ def placement_problems(service, current, desired):
                 )
             )
     return problems
+
+
+def vault_group_problems(service, desired):
+    """key_vault_resource_group names where the key's vault is: a vault found in another group is a plain
+    mistake (refused in check mode too); one found nowhere may come from an earlier task (check mode)."""
+    group = service.params.get("key_vault_resource_group")
+    if not group or desired["key_source"] != KEY_VAULT or desired["key_identifier"] == KNOWN_AFTER_APPLY:
+        return []
+    name = parse_key_identifier(desired["key_identifier"], service.ctx.cloud).vault_name
+    if get_vault(service.ctx, group, name) is not None:
+        return []
+    elsewhere = find_vault(service.ctx, name)
+    if elsewhere is not None:
+        return [
+            f"key_vault_resource_group: vault '{name}' is in resource group '{elsewhere['resource_group']}', "
+            f"not '{group}'"
+        ]
+    if service.ctx.check_mode:
+        return []  # the audit warns that it assumes an earlier task creates the vault
+    return [
+        f"key_vault_resource_group: vault '{name}' is not in resource group '{group}' nor anywhere in the subscription"
+    ]
 
 
 def _norm(value):
@@ -111,9 +137,16 @@ def principal_of(service, current, desired, problems):
             return None
         return found["principal_id"]
     if desired["identity_type"] == "SystemAssigned":
-        if desired["key_source"] == KEY_VAULT and (current is None or current["identity_type"] != "SystemAssigned"):
+        name = service.params["name"]
+        if desired["key_source"] == KEY_VAULT and current and current["key_source"] == KEY_VAULT:
+            if current["identity_type"] != "SystemAssigned":  # a switch of identity on the key: a plain mistake
+                problems.append(
+                    f"identity_type: Batch account '{name}' reaches its key through a {current['identity_type']} "
+                    "identity; it cannot switch to SystemAssigned while on a customer-managed key: "
+                    + TWO_PHASE.format(name=name)
+                )
+        elif desired["key_source"] == KEY_VAULT and (current is None or current["identity_type"] != "SystemAssigned"):
             # In check mode an earlier task of the same run may be the first of the two steps.
-            name = service.params["name"]
             early = f"Batch account '{name}' has no system-assigned identity yet to grant the key to"
             service.ctx.not_yet("key_source", TWO_PHASE.format(name=name), problems, check_message=early)
         return (current or {}).get("principal_id") if (current or {}).get("identity_type") == "SystemAssigned" else None

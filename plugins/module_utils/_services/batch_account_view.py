@@ -14,6 +14,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import tracked_fields
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
 
+KNOWN_AFTER_APPLY = "(known after apply)"  # a key id an earlier task returns (check mode)
 KEY_VAULT = "Microsoft.KeyVault"
 PLATFORM = "Microsoft.Batch"
 

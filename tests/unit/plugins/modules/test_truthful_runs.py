@@ -218,3 +218,21 @@ def test_a_new_accounts_location_says_where_it_comes_from_in_check_mode(run_modu
         batch_account_cmk.main, dict(account, location=predicted["batch_account"]["location"]), check=True
     )
     assert not [w for w in told["warnings"] if w.startswith("location: ")]
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_switching_a_cmk_accounts_identity_type_is_refused_in_both_modes(run_module, emulator, on_cmk, check):
+    seq = emulator.journal.last_seq
+    switched = dict(on_cmk, identity_type="SystemAssigned", user_assigned_identity=None)
+    refused = run_module(batch_account_cmk.main, switched, check=check)
+    assert refused["failed"] and refused["msg"].startswith("identity_type: Batch account 'truthful' reaches its key")
+    assert "Use two steps" in refused["msg"]
+    assert writes_since(emulator, seq) == []
+
+
+@pytest.mark.parametrize("check", [True, False])
+def test_a_wrong_vault_group_on_a_healthy_account_names_the_option(run_module, emulator, on_cmk, check):
+    seq = emulator.journal.last_seq
+    refused = run_module(batch_account_cmk.main, dict(on_cmk, key_vault_resource_group="rg-nope"), check=check)
+    assert refused["failed"] and refused["msg"].startswith("key_vault_resource_group: "), refused.get("msg")
+    assert writes_since(emulator, seq) == []
