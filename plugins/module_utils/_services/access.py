@@ -22,6 +22,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_ac
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.principal import resolve_principal
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import find_role
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import missing_data_actions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import vault_or_prediction
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import guid_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import key_name_problems
@@ -184,6 +185,10 @@ class AccessService(Service):
         return []
 
     def guard_delete(self, current):
+        if self.vault["enable_rbac_authorization"] and not missing_data_actions(
+            self.ctx, current["principal_id"], self.scope, without=current["role_assignment_id"]
+        ):
+            return  # the principal's other roles still give it the use of keys: no account loses its key
         self._guard("revoking the access of " + self.principal[1], current)
 
     def _guard(self, what, current):

@@ -79,10 +79,16 @@ def principal_label(account):
     return "the system-assigned identity of Batch account '{}'".format(account["name"])
 
 
-def accounts_using(ctx, vault_name=None, key_name=None, principal_id=None, identity_id=None):
+def accounts_using(ctx, vault_name=None, key_name=None, principal_id=None, identity_id=None, version=None):
     """Names of the subscription's accounts on a customer-managed key that would lose it if the vault, the
-    key, the principal's grant or the identity went away (each given criterion must match)."""
-    return [account_label(found[0]) for found in accounts_on(ctx, vault_name, key_name, principal_id, identity_id)]
+    key, the principal's grant or the identity went away (each given criterion must match); with ``version``,
+    only those on that version of the key: pinned to it, or following the newest (when it is the newest)."""
+    found = accounts_on(ctx, vault_name, key_name, principal_id, identity_id)
+    return [
+        account_label(account)
+        for account, key_id in found
+        if version is None or key_id.version is None or key_id.version.lower() == version.lower()
+    ]
 
 
 def account_label(account):

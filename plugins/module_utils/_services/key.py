@@ -167,15 +167,17 @@ class KeyService(Service):
         """The key this run leaves must be one Batch can use - or the task asked for it not to be, and no
         account relies on it (unless forced)."""
         problems, asked = unfit(self.params, current, desired)
-        if asked and not problems:
-            self._guard("; ".join(asked))
+        if asked and not problems:  # the dates and state of one version: the newest, or the one made now
+            self._guard("; ".join(asked), "(new)" if self.params.get("rotate") else current["version"])
         return problems
 
     def guard_delete(self, current):
         self._guard("deleting key '{}'".format(self.params["name"]))
 
-    def _guard(self, what):
-        accounts = accounts_using(self.ctx, vault_name=self.params["vault_name"], key_name=self.params["name"])
+    def _guard(self, what, version=None):
+        accounts = accounts_using(
+            self.ctx, vault_name=self.params["vault_name"], key_name=self.params["name"], version=version
+        )
         refuse_breaking(what, accounts, self.params["force"], self.ctx)
 
     def create(self, desired):

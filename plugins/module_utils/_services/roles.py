@@ -69,16 +69,19 @@ def _allows(permissions, action):
     return False
 
 
-def missing_data_actions(ctx, principal_id, scope, actions=REQUIRED_DATA_ACTIONS):
-    """The data ``actions`` at ``scope`` that no role assignment of ``principal_id`` (there or above) grants."""
+def missing_data_actions(ctx, principal_id, scope, actions=REQUIRED_DATA_ACTIONS, without=None):
+    """The data ``actions`` at ``scope`` that no role assignment of ``principal_id`` (there or above) grants;
+    ``without``: as if the assignment of that id were gone."""
     operations = ctx.clients.authorization
     listed = operations.role_assignments.list_for_scope(scope, filter=f"principalId eq '{principal_id}'")
     permissions = []
     for assignment in ctx.call("list role assignments", scope, list, listed):
-        props = rest_dict(assignment).get("properties") or {}
+        body = rest_dict(assignment)
+        props = body.get("properties") or {}
         if (
             _covers(props.get("scope") or "", scope)
             and (props.get("principalId") or "").lower() == principal_id.lower()
+            and (without is None or body["id"].lower() != without.lower())
         ):
             permissions += _permissions(ctx, props["roleDefinitionId"])
     return [action for action in actions if not _allows(permissions, action)]

@@ -236,3 +236,31 @@ def test_a_wrong_vault_group_on_a_healthy_account_names_the_option(run_module, e
     refused = run_module(batch_account_cmk.main, dict(on_cmk, key_vault_resource_group="rg-nope"), check=check)
     assert refused["failed"] and refused["msg"].startswith("key_vault_resource_group: "), refused.get("msg")
     assert writes_since(emulator, seq) == []
+
+
+def test_only_what_an_account_relies_on_is_guarded(run_module, emulator, on_cmk):
+    """Disabling the newest version leaves an account pinned to an older one alone; on an RBAC vault,
+    removing a role that gives no use of keys takes nothing down."""
+    first = run_module(keyvault_cmk_key.main, KEY)["key"]
+    pinned = run_module(batch_account_cmk.main, dict(on_cmk, key_identifier=first["id"]))
+    assert not pinned.get("failed"), pinned.get("msg")
+    run_module(keyvault_cmk_key.main, dict(KEY, rotate=True))
+    disabled = run_module(keyvault_cmk_key.main, dict(KEY, enabled=False))
+    assert disabled["changed"] and not disabled.get("failed"), disabled.get("msg")
+    assert run_module(batch_account_cmk.main, dict(on_cmk, key_identifier=first["id"]))["changed"] is False
+
+    run_module(keyvault.main, {"name": "kv-roles", "resource_group": RG, "enable_purge_protection": True})
+    rbac = {"vault_name": "kv-roles", "resource_group": RG}
+    run_module(keyvault_access_policy.main, dict(rbac, object_id=AUTOMATION, role="Key Vault Crypto Officer"))
+    key = run_module(keyvault_cmk_key.main, dict(rbac, name="cmk"))["key"]
+    run_module(keyvault_access_policy.main, dict(rbac, identity="id-truth"))
+    run_module(keyvault_access_policy.main, dict(rbac, identity="id-truth", role="Key Vault Reader"))
+    moved = run_module(batch_account_cmk.main, dict(on_cmk, key_identifier=key["versionless_id"]))
+    assert not moved.get("failed"), moved.get("msg")
+    reader_gone = run_module(
+        keyvault_access_policy.main, dict(rbac, identity="id-truth", role="Key Vault Reader", state="absent")
+    )
+    assert not reader_gone.get("failed"), reader_gone.get("msg")
+    assert reader_gone["changed"]
+    refused = run_module(keyvault_access_policy.main, dict(rbac, identity="id-truth", state="absent"))
+    assert refused["failed"] and "Batch account(s) truthful (resource group rg-cmk)" in refused["msg"]
