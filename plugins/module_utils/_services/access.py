@@ -89,7 +89,12 @@ class AccessService(Service):
             # The prediction for a vault an earlier task creates: RBAC (the default of new vaults) unless the
             # task asks for access-policy permissions only.
             rbac = not (params.get("key_permissions") and not (params.get("role") or params.get("key_name")))
-            self._vault = vault_or_prediction(self.ctx, params["vault_name"], params["resource_group"], rbac)
+            assumed = (
+                "; predicted as a role assignment on an RBAC vault (on an access-policy vault it is an access policy)"
+                if rbac
+                else "; predicted as an access policy (on an RBAC vault it is a role assignment)"
+            )
+            self._vault = vault_or_prediction(self.ctx, params["vault_name"], params["resource_group"], rbac, assumed)
         return self._vault
 
     @property

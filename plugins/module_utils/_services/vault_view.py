@@ -47,14 +47,16 @@ def normalize(body):
     }
 
 
-def vault_or_prediction(ctx, name, resource_group, rbac=True):
+def vault_or_prediction(ctx, name, resource_group, rbac=True, assumed=""):
     """The vault, or - in check mode, when an earlier task would create it - what it would be (``unknown``;
-    RBAC unless told: the default of new vaults, in Azure and in azure_cmk.batch.keyvault)."""
+    RBAC unless told: the default of new vaults, in Azure and in azure_cmk.batch.keyvault). ``assumed``
+    says what the prediction takes for granted about it."""
     vault = get_vault(ctx, resource_group, name)
     if vault is not None:
         return vault
     group_location(ctx, resource_group)  # a wrong group is a mistake, not something an earlier task creates
-    ctx.not_yet("vault_name", f"vault '{name}' does not exist in resource group '{resource_group}'")
+    missing = f"vault '{name}' does not exist in resource group '{resource_group}'"
+    ctx.not_yet("vault_name", missing, check_message=missing + assumed)
     vault_id = _resource_id.build(ctx.subscription_id, resource_group, "Microsoft.KeyVault", "vaults", name)
     return {
         "id": vault_id,

@@ -124,11 +124,15 @@ def test_a_grant_on_a_vault_the_run_creates_is_predicted_as_rbac(run_module, emu
         check=True,
     )  # fmt: skip
     assert predicted["access"]["authorization"] == "rbac" and predicted["access"]["role"] == "Key Vault Crypto Officer"
+    assert any("predicted as a role assignment on an RBAC vault" in w for w in predicted["warnings"])
     policies = run_module(
         keyvault_access_policy.main, {"vault_name": "kv-later", "resource_group": RG, "caller": True, "key_permissions": OFFICER},
         check=True,
     )  # fmt: skip
     assert policies["access"]["authorization"] == "access_policy"
+    assert any(
+        "predicted as an access policy (on an RBAC vault it is a role assignment)" in w for w in policies["warnings"]
+    )
 
 
 def test_both_permissions_and_role_give_no_warning(run_module, emulator, key):
