@@ -109,6 +109,14 @@ def _tenant_moved(emulator):
     vault["properties"]["tenantId"] = "a3d9b1c7-8e2f-4b6a-9d5c-0f1e2a3b4c5d"
 
 
+def _key_dates(**attributes):
+    def prepare(emulator):
+        record = emulator.store.data["vaultData"]["kv-good"]["keys"]["cmk"]
+        record["versions"][record["order"][-1]]["attributes"].update(attributes)
+
+    return prepare
+
+
 CASES = [
     # user_identity / user_identity_info
     ("identity-bad-name", user_identity.main, {"name": "x!", "resource_group": RG}, "name: 'x!' is not valid"),
@@ -461,6 +469,18 @@ CASES = [
         "enabled: key 'off' in vault 'kv-good' is disabled; set enabled",
     ),
     (
+        "key-silently-expired",
+        keyvault_cmk_key.main,
+        _key(),
+        "expires: key 'cmk' in vault 'kv-good' expired at 2001-09-09T01:46:40Z; set expires",
+    ),
+    (
+        "key-silently-inactive",
+        keyvault_cmk_key.main,
+        _key(),
+        "not_before: key 'cmk' in vault 'kv-good' is not active before 2096-10-02T07:06:40Z; set not_before",
+    ),
+    (
         "key-silently-small",
         keyvault_cmk_key.main,
         _key(name="small"),
@@ -522,7 +542,11 @@ CASES = [
         "subscription_id: Failed to read key vault kv-good: SubscriptionNotFound",
     ),
 ]
-PREPARE = {"account-wrong-tenant": _tenant_moved}
+PREPARE = {
+    "account-wrong-tenant": _tenant_moved,
+    "key-silently-expired": _key_dates(exp=1_000_000_000),
+    "key-silently-inactive": _key_dates(nbf=4_000_000_000),
+}
 
 
 def test_there_are_at_least_thirty_cases():
@@ -549,6 +573,8 @@ NOT_FOR_LATER = {
     "account-wrong-vault-group",
     "key-silently-disabled",
     "key-silently-small",
+    "key-silently-expired",
+    "key-silently-inactive",
 }
 
 
@@ -557,7 +583,10 @@ NOT_FOR_LATER = {
     [case[1:] for case in CASES if case[0] in NOT_FOR_LATER],
     ids=[case[0] for case in CASES if case[0] in NOT_FOR_LATER],
 )
-def test_plain_mistakes_are_refused_in_check_mode_too(main, args, message, run_module, world):
+def test_plain_mistakes_are_refused_in_check_mode_too(request, main, args, message, run_module, world):
+    if request.node.callspec.id in PREPARE:
+        with world.store.lock:
+            PREPARE[request.node.callspec.id](world)
     seq = world.journal.last_seq
     result = run_module(main, args, check=True)
     assert result.get("failed"), result
