@@ -1,6 +1,7 @@
 """auth_source=cli: a module signs in through the real az CLI's account, reached through the emulator.
 
-Uses the az CLI the emulator's tests install (.cache/azure-cli); skipped, saying so, when it is absent.
+Uses the az CLI the emulator's tests install (.cache/azure-cli); skipped, saying so, when it is absent -
+except under make test (AZ_CLI_REQUIRED), which runs those tests first.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ AZ = Path(os.environ.get("AZ_CLI_VENV", REPO / ".cache" / "azure-cli")) / "bin" 
 
 
 @pytest.mark.skipif(
-    not AZ.exists(), reason=f"the az CLI is not installed at {AZ} (emulator/tests/test_az_cli.py installs it)"
+    not AZ.exists() and not os.environ.get("AZ_CLI_REQUIRED"),
+    reason=f"the az CLI is not installed at {AZ} (emulator/tests/test_az_cli.py installs it)",
 )
 def test_module_uses_the_az_cli_account(playbook, emulator, tmp_path, monkeypatch):
+    # make test runs the emulator's tests first and sets AZ_CLI_REQUIRED: there, a missing CLI fails.
+    assert AZ.exists(), f"the az CLI is not installed at {AZ}: emulator/tests/test_az_cli.py installs it"
     info = emulator.ready_info()
     config = tmp_path / "azure"
     env = {
