@@ -78,6 +78,8 @@ options:
       - Revoking the access, or narrowing the key permissions below get, wrapKey and unwrapKey, that a Batch account
         on a customer-managed key relies on is refused, naming the accounts (in
         check mode too), because it makes them unavailable at once. V(true) does it anyway, with a warning.
+      - On an RBAC vault, removing a role is refused only when the principal's other roles on the vault would not
+        still give it the use of keys.
     type: bool
     default: false
   wait:

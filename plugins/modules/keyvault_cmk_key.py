@@ -107,6 +107,8 @@ options:
       - Deleting or disabling the key, or giving it an expiry in the past or a O(not_before) in the future, is
         refused, naming the Batch accounts on a customer-managed key that rely on it (in check mode
         too), because it makes them unavailable at once. V(true) does it anyway, with a warning.
+      - A change of the key's attributes concerns its newest version (or the one O(rotate) makes) - accounts
+        pinned to an older version do not rely on it; deleting concerns every version.
     type: bool
     default: false
   state:
