@@ -93,3 +93,15 @@ def test_wrong_secret_names_the_cause_and_never_prints_the_secret(run_module, em
         json.loads(run_module.last_output)["invocation"]["module_args"]["secret"]
         == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     )
+
+
+def test_no_credentials_anywhere_says_which_sources_were_tried(run_module, emulator, monkeypatch, tmp_path):
+    for name in ("AZURE_CLIENT_ID", "AZURE_SECRET", "AZURE_TENANT", "AZURE_SUBSCRIPTION_ID"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.azure/credentials, no az CLI profile
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # and no az CLI to ask
+    result = run_module(user_identity_info.main, {})
+    assert result["failed"]
+    assert "the module options (client_id, ad_user, profile)" in result["msg"], result["msg"]
+    assert "the environment (AZURE_CLIENT_ID, AZURE_AD_USER, AZURE_PROFILE)" in result["msg"]
+    assert f"a [default] profile in {tmp_path}/.azure/credentials" in result["msg"]
