@@ -182,8 +182,10 @@ def _key_findings(ctx, key_id, known_vault, target):
                 "vault_unreachable",
                 severity,
                 f"vault '{key_id.vault_name}'",
-                f"{key_id.vault_url} could not be reached{'' if known_vault else ' (is the vault name right?)'}: "
-                + exc.message,
+                f"{key_id.vault_url} could not be reached: " + exc.message
+                if known_vault  # a vault Resource Manager does not know, whose name does not resolve: a typo
+                else f"{key_id.vault_url} does not answer and no vault of that name is in subscription "
+                f"{ctx.subscription_id} (is the vault name right?)",
             )
         ]
     except CmkError as exc:
