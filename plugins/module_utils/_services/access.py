@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 
-from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import canonical_set
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ENCRYPTION_ROLE_NAME
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import missing_permissions
@@ -21,6 +20,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base im
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.principal import resolve_principal
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import assignments_of
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import find_role
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import missing_data_actions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import vault_or_prediction
@@ -156,10 +156,7 @@ class AccessService(Service):
 
     def _assignment(self, object_id):
         role_id = self._role_definition()["id"]
-        operations = self.clients.authorization.role_assignments
-        listed = operations.list_for_scope(self.scope, filter=f"principalId eq '{object_id}'")
-        for assignment in self.call("list role assignments", self.scope, list, listed):
-            body = rest_dict(assignment)
+        for body in assignments_of(self.ctx, object_id, self.scope):
             props = body.get("properties") or {}
             same_scope = (props.get("scope") or "").lower().rstrip("/") == self.scope.lower()
             if same_scope and props.get("roleDefinitionId", "").lower().endswith(role_id.rsplit("/", 1)[-1].lower()):

@@ -69,14 +69,22 @@ def _allows(permissions, action):
     return False
 
 
+def assignments_of(ctx, principal_id, scope):
+    """The role assignments of ``principal_id`` that ``scope`` lists (REST dicts), read once per run."""
+
+    def fetch():
+        operations = ctx.clients.authorization.role_assignments
+        listed = operations.list_for_scope(scope, filter=f"principalId eq '{principal_id}'")
+        return [rest_dict(a) for a in ctx.call("list role assignments", scope, list, listed)]
+
+    return ctx.once(("assignments", principal_id.lower(), scope.lower()), fetch)
+
+
 def missing_data_actions(ctx, principal_id, scope, actions=REQUIRED_DATA_ACTIONS, without=None):
     """The data ``actions`` at ``scope`` that no role assignment of ``principal_id`` (there or above) grants;
     ``without``: as if the assignment of that id were gone."""
-    operations = ctx.clients.authorization
-    listed = operations.role_assignments.list_for_scope(scope, filter=f"principalId eq '{principal_id}'")
     permissions = []
-    for assignment in ctx.call("list role assignments", scope, list, listed):
-        body = rest_dict(assignment)
+    for body in assignments_of(ctx, principal_id, scope):
         props = body.get("properties") or {}
         if (
             _covers(props.get("scope") or "", scope)
