@@ -8,7 +8,8 @@ A service has: ``RESOURCE`` (the result key), ``MANAGED`` (the fields it compare
 ``desired(current)`` (the managed fields wanted), ``check(current, desired)`` (problems found with
 reads), ``create/update/delete``, ``predict(current, desired)`` (what check mode shows, with the
 fields only Azure can fill in as None), ``present(resource)`` (the resource as returned) and
-``header(resource)`` (the diff header).
+``header(resource)`` (the diff header) and ``ready(resource)`` (the resource once Azure has applied what
+the rules already allow - waited for, bounded - in a real run).
 
 FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 """
@@ -47,6 +48,8 @@ def converge(module, service):
         final = _apply(service, current, desired)
         # The diff of a real run shows what Azure holds now (a new key version, say), not the prediction.
         before, after = compare(managed_view(current, service.MANAGED), managed_view(final, service.MANAGED))[1:]
+    if not module.check_mode and final is not None:
+        final = service.ready(final)  # usable, not only written: what Azure is still slow to apply, waited for
     result = {"changed": changed, service.RESOURCE: service.present(final)}
     if module.diff_mode:
         result["diff"] = diff_result(before, after, service.header(final or current))

@@ -54,6 +54,10 @@ class Service:
     def present(self, resource):
         return resource
 
+    def ready(self, resource):
+        """``resource`` once usable (a real run, after the write or with nothing to write); by default as it is."""
+        return resource
+
     def settled(self, resource):
         """Whether no operation is in progress on ``resource`` (provisioning states Azure reports as ongoing)."""
         return (resource.get("provisioning_state") or "Succeeded") not in IN_PROGRESS

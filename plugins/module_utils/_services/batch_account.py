@@ -11,6 +11,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import judge
@@ -156,8 +157,16 @@ class BatchAccountService(Service):
                 self.target,
                 grants=principal is not None,
             )
-            problems += judge(self, self.audit, repoints)
+            problems += judge(self, self.audit, repoints, only_warns=self._identity_only(current, desired))
         return problems
+
+    def _identity_only(self, current, desired):
+        """The task sets the identity, not the key, and writes nothing: the first step of the system-assigned
+        flow, whose grant comes next - a rerun must get past it to restore a lost grant."""
+        params = self.params
+        sets_key = params.get("key_source") or params.get("key_identifier")
+        unchanged = current is not None and not _differs(current, desired, self.MANAGED)
+        return bool(params.get("identity_type")) and not sets_key and unchanged
 
     def _principal_label(self, desired):
         return principal_label(dict(desired, name=self.params["name"]))
@@ -169,8 +178,26 @@ class BatchAccountService(Service):
         findings = self.audit if resource["key_source"] == KEY_VAULT else []
         account = with_key_access(resource, findings, lenient=self.ctx.check_mode)
         if account["recovering"]:  # not an error: nothing is wrong any more, Batch is only slow to see it
-            self.ctx.warn("Batch account '{}': {}".format(account["name"], account["unavailable_reason"]))
+            waits = ""
+            if self.ctx.check_mode and self.params["wait"]:
+                waits = " (a real run waits for it, up to wait_timeout)"
+            self.ctx.warn("Batch account '{}': {}{}".format(account["name"], account["unavailable_reason"], waits))
         return account
+
+    def ready(self, account):
+        """An account whose key access has just returned stays Invalid for a while (Batch CMK FAQ: up to 10
+        minutes): with ``wait``, wait for Batch to make it available, so that green means usable. Only when the
+        rules hold: an account that cannot use its key for a cause the audit names will not recover by waiting."""
+        if not self.params["wait"] or not _recovering(account, self.audit):
+            return account
+
+        def available():
+            self.ctx.forget()
+            found = self.get()
+            return (found or account,) if found is None or not _recovering(found, self.audit) else None
+
+        what = "Batch account '{}' to become available again (its key is reachable)".format(self.params["name"])
+        return until(available, self.params["wait_timeout"], what, RECOVERY_DELAY, self.ctx)[0]
 
     def create(self, desired):
         params = self.params
@@ -314,6 +341,11 @@ def _same_case(wanted, current):
     if wanted and current and _resource_id.same(wanted, current):
         return current
     return wanted or current
+
+
+def _recovering(account, findings):
+    invalid = account["key_source"] == KEY_VAULT and account.get("provisioning_state") == "Invalid"
+    return invalid and not errors(findings)
 
 
 def _differs(current, desired, fields):

@@ -92,9 +92,11 @@ def judge_current(service, current):
     ]
 
 
-def judge(service, findings, repoints):
+def judge(service, findings, repoints, only_warns=False):
     """Errors refuse the change (or, when nothing changes, fail a run that would otherwise be green on an
-    account that cannot use its key); in check mode, what an earlier task may create only warns."""
+    account that cannot use its key); in check mode, what an earlier task may create only warns.
+    ``only_warns``: the task sets only the identity and writes nothing (the first step of a flow whose grant
+    comes next): it warns, so that a rerun can restore the grant."""
     problems = []
     for item in findings:
         text = "{} [{}]".format(item["message"], item["code"])
@@ -102,6 +104,13 @@ def judge(service, findings, repoints):
             service.ctx.warn("key_identifier: " + text)
         elif item["severity"] != ERROR:
             continue
+        elif only_warns and not repoints:  # the same in check mode: the real run goes on too
+            service.ctx.warn(
+                "Batch account '{}' cannot use its key: {}. This task sets only the identity and changes nothing, so "
+                "it goes on; a task that sets the key (key_source) fails until this is fixed".format(
+                    service.params["name"], text
+                )
+            )
         elif service.ctx.check_mode and item["code"] in NOT_YET:
             service.ctx.warn("key_identifier: " + text + " (check mode: assuming an earlier task fixes it)")
         elif repoints:

@@ -168,7 +168,10 @@ class KeyService(Service):
         account relies on it (unless forced)."""
         problems, asked = unfit(self.params, current, desired)
         if asked and not problems:  # the dates and state of one version: the newest, or the one made now
-            self._guard("; ".join(asked), "(new)" if self.params.get("rotate") else (current or {}).get("version"))
+            what = "setting {} on key '{}' in vault '{}'".format(
+                ", ".join(asked), self.params["name"], self.params["vault_name"]
+            )
+            self._guard(what, "(new)" if self.params.get("rotate") else (current or {}).get("version"))
         return problems
 
     def guard_delete(self, current):

@@ -52,6 +52,8 @@ def change_problems(params, current, desired):
             " remove expires_in from rotation_policy for a version without expiry"
         )
     for field in ("key_type", "key_size") if in_place else ():
+        if field == "key_size" and current["key_size"] is None:
+            continue  # not an RSA key: its type is the problem (an EC key has a curve, not a size)
         if desired[field] != current[field]:
             problems.append(
                 "{}: key '{}' is {} ({}); a version's type and size are fixed - set rotate: true to "
@@ -76,21 +78,33 @@ def _removed_dates(params, current):
     ]
 
 
+# What makes a key Batch cannot use usable again, per option. A disabled key is never enabled unasked: disabling
+# a key is how its owner revokes the accounts' access.
+_REMEDIES = {
+    "enabled": "enable it with enabled: true (never done unasked: disabling a key is how access is revoked), or "
+    "make a new version with rotate: true",
+    "expires": "set a later expires, or make a new version with rotate: true",
+    "not_before": "set an earlier not_before, or make a new version with rotate: true",
+    "key_ops": "set key_ops to include wrapKey and unwrapKey",
+    "key_type": "make a new version with rotate: true and key_type RSA or RSA-HSM",
+    "key_size": "make a new version with rotate: true and key_size 2048, 3072 or 4096",
+}
+
+
 def unfit(params, current, desired):
     """(problems, asked): why the key this run leaves could not serve Batch - refused outright, unless the
-    task asked for that state (then refused only if an account relies on the key)."""
+    task asked for that state (then refused only if an account relies on the key; ``asked`` names the options)."""
     subject = key_subject(params["vault_name"], params["name"])
     problems, asked = [], []
     new = current is None or current["deleted"]
     for item in key_findings(desired, subject):
         option = item["field"]
         if params.get(option) is not None and not (new and option in ("expires", "not_before")):
-            asked.append(item["message"])
+            value = params[option]
+            shown = str(value).lower() if isinstance(value, bool) else value
+            asked.append(f"{option}: {shown}")
         elif params.get(option) is not None:
             problems.append(f"{option}: {item['message']} - a new key would be unusable at once")
         else:
-            problems.append(
-                f"{option}: {item['message']}; set {option} (or rotate: true) to make it usable for "
-                "customer-managed keys"
-            )
+            problems.append(f"{option}: {item['message']}: Batch accounts cannot use it; {_REMEDIES[option]}")
     return problems, asked

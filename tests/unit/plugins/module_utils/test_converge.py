@@ -85,6 +85,9 @@ class Thing:
     def settled(self, resource):
         return True
 
+    def ready(self, resource):
+        return resource
+
     def predict(self, current, desired):
         return dict(current or {"id": None}, **desired)
 

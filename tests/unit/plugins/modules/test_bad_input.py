@@ -466,19 +466,19 @@ CASES = [
         "key-silently-disabled",
         keyvault_cmk_key.main,
         _key(name="off"),
-        "enabled: key 'off' in vault 'kv-good' is disabled; set enabled",
+        "enabled: key 'off' in vault 'kv-good' is disabled: Batch accounts cannot use it; enable it with enabled: true",
     ),
     (
         "key-silently-expired",
         keyvault_cmk_key.main,
         _key(),
-        "expires: key 'cmk' in vault 'kv-good' expired at 2001-09-09T01:46:40Z; set expires",
+        "expires: key 'cmk' in vault 'kv-good' expired at 2001-09-09T01:46:40Z: Batch accounts cannot use it; set a later expires",
     ),
     (
         "key-silently-inactive",
         keyvault_cmk_key.main,
         _key(),
-        "not_before: key 'cmk' in vault 'kv-good' is not active before 2096-10-02T07:06:40Z; set not_before",
+        "not_before: key 'cmk' in vault 'kv-good' is not active before 2096-10-02T07:06:40Z: Batch accounts cannot use it; set an earlier not_before",
     ),
     (
         "key-silently-small",

@@ -148,6 +148,22 @@ def test_lost_access_fails_the_run_and_blocks_changes(run_module, emulator, key,
     assert healthy["key_access"] == [] and healthy["unavailable"] is healthy["recovering"]
 
 
+def test_the_identity_step_goes_on_so_that_a_rerun_can_restore_the_grant(run_module, emulator, key, on_cmk):
+    """Issue 18: the system-assigned flow's first step sets only the identity; failing there on the lost grant
+    would keep the next step, the grant, from ever running. It warns instead, in check mode alike."""
+    _grant(run_module, batch_account="batchsys", state="absent", force=True)
+    step = dict(on_cmk, identity_type="SystemAssigned")
+    seq = emulator.journal.last_seq
+    for check in (True, False):
+        result = run_module(batch_account_cmk.main, step, check=check)
+        assert not result.get("failed") and result["changed"] is False, result
+        assert any("lacks get, wrapKey, unwrapKey" in w and "sets only the identity" in w for w in result["warnings"])
+    assert writes_since(emulator, seq) == []
+    assert run_module(batch_account_cmk.main, dict(on_cmk, key_source="Microsoft.KeyVault", key_identifier=key["id"]))[
+        "failed"
+    ]  # the step that sets the key still fails until the grant is back
+
+
 @pytest.mark.parametrize(
     ("attributes", "code", "words"),
     [

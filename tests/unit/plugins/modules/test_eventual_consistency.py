@@ -164,7 +164,8 @@ def test_an_account_whose_access_returned_is_reported_recovering(run_module, emu
     _ok(run_module(keyvault_access_policy.main, dict(grant, state="absent", force=True)))
     assert run_module(batch_account_cmk.main, args)["failed"]  # lost: Batch notices on its next read
     _ok(run_module(keyvault_access_policy.main, grant))
-    back = _ok(run_module(batch_account_cmk.main, args))  # access restored: green, with a warning while recovering
+    # Access restored, not waited for (wait: false): green, with a warning while recovering.
+    back = _ok(run_module(batch_account_cmk.main, dict(args, wait=False)))
     report = _ok(run_module(cmk_compliance_info.main, {"names": ["backcmk"], "resource_group": RG}))["accounts"][0]
     if emulator.settings.generic_errors:
         assert back["batch_account"]["recovering"] is False and report["compliant"]
@@ -173,3 +174,31 @@ def test_an_account_whose_access_returned_is_reported_recovering(run_module, emu
     assert any("Batch still reports the account Invalid" in w and "up to 10 minutes" in w for w in back["warnings"])
     assert report["recovering"] is True and report["compliant"] is False
     assert [(f["code"], f["severity"]) for f in report["findings"]] == [("account_recovering", "warning")]
+
+
+@pytest.mark.emulator_settings(grant_propagation_seconds=0, account_recovery_seconds=2)
+def test_a_run_that_restores_access_waits_until_the_account_is_available(run_module, emulator):
+    """Green means usable: the task that ensures the key waits (bounded) for Batch to make the account
+    available again, saying so in ``absorbed``; it writes nothing to do so."""
+    key = _vault_and_key(run_module, rbac=False)
+    _ok(run_module(user_identity.main, {"name": "id-back", "resource_group": RG}))
+    grant = {"vault_name": "kv-late", "resource_group": RG, "identity": "id-back"}
+    _ok(run_module(keyvault_access_policy.main, grant))
+    args = dict(
+        name="backcmk",
+        resource_group=RG,
+        identity_type="UserAssigned",
+        user_assigned_identity="id-back",
+        key_source="Microsoft.KeyVault",
+        key_identifier=key["versionless_id"],
+    )
+    _ok(run_module(batch_account_cmk.main, args))
+    _ok(run_module(keyvault_access_policy.main, dict(grant, state="absent", force=True)))
+    assert run_module(batch_account_cmk.main, args)["failed"]
+    _ok(run_module(keyvault_access_policy.main, grant))
+    seq = emulator.journal.last_seq
+    back = _ok(run_module(batch_account_cmk.main, args))
+    assert back["changed"] is False and writes_since(emulator, seq) == []
+    assert back["batch_account"]["unavailable"] is False and back["batch_account"]["recovering"] is False
+    if not emulator.settings.generic_errors:
+        assert any("to become available again" in note for note in _waits(back)), back.get("absorbed")

@@ -59,9 +59,9 @@ BREAKING = [
         "narrowing the key permissions",
     ),
     ("delete-key", keyvault_cmk_key.main, dict(KEY, state="absent"), "deleting key 'cmk'"),
-    ("disable-key", keyvault_cmk_key.main, dict(KEY, enabled=False), "is disabled"),
-    ("expire-key", keyvault_cmk_key.main, dict(KEY, expires="2020-01-01T00:00:00Z"), "expired at"),
-    ("future-key", keyvault_cmk_key.main, dict(KEY, not_before="2099-01-01T00:00:00Z"), "is not active before"),
+    ("disable-key", keyvault_cmk_key.main, dict(KEY, enabled=False), "setting enabled: false on key 'cmk'"),
+    ("expire-key", keyvault_cmk_key.main, dict(KEY, expires="2020-01-01T00:00:00Z"), "setting expires: 2020-01-01"),
+    ("future-key", keyvault_cmk_key.main, dict(KEY, not_before="2099-01-01T00:00:00Z"), "setting not_before: 2099"),
     (
         "vault-to-rbac",
         keyvault.main,
