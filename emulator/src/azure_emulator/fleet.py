@@ -65,7 +65,7 @@ class _Caller:
             self._tokens[audience] = self.emu.tokens.issue(self.principal, audience)
         headers = {"authorization": f"Bearer {self._tokens[audience]}", "content-type": "application/json"}
         data = json.dumps(body).encode() if body is not None else b""
-        request = Request(method, host, f"{path}?api-version={version}", headers, data)
+        request = Request(method, host, f"{path}?api-version={version}", headers, data, counted=False)
         service = self.emu.router.service_for(host)
         assert service is not None
         try:
