@@ -27,6 +27,7 @@ from .http import Request
 from .http import Response
 from .journal import Journal
 from .proxy import ProxyServer
+from .resource_graph.index import GraphIndex
 from .resource_graph.quota import UserQuota
 from .router import Router
 from .router import Service
@@ -65,6 +66,8 @@ class Emulator:
         if not self.store.loaded_from_file:
             apply_seed(self.store, self.seed)
             self.store.commit()
+        self.graph = GraphIndex(self)
+        self.store.observer = self.graph.before
         self.journal = Journal(keep_bodies)
         self.faults = FaultPlan()
         self.throttle = Throttle()
@@ -126,6 +129,7 @@ class Emulator:
             self.store.replace(empty_state(self.seed.get("name", "default")))
             apply_seed(self.store, self.seed)
             self.store.commit()
+            self.graph.clear()
         self.journal.clear()
         self.faults.clear()
         self.throttle.clear()
@@ -208,6 +212,7 @@ class Emulator:
             except Exception:  # a bug in the emulator: answer as Azure would, keep the traceback
                 log.exception("unhandled error for %s %s%s", request.method, request.host, request.path)
                 response = ArmError(500, "InternalServerError", "Encountered internal server error.").render(request_id)
+            self.graph.commit()  # what changed reaches the Resource Graph index, stamped now
         self.store.commit()  # saved before the answer leaves, when anything changed
         return response, route.write, route.name
 

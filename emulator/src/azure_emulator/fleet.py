@@ -94,7 +94,9 @@ def build(
             made = _build(emu, _Caller(emu), accounts, vaults, key_size, group, prefix)
         except Exception:
             emu.store.replace(before)
+            emu.graph.settle()
             raise
+        emu.graph.settle()  # indexed already: a fleet is there at once
         emu.store.touch()
     emu.store.commit()
     return made

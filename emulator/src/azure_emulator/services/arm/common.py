@@ -28,6 +28,8 @@ API_VERSIONS: dict[str, tuple[str, ...]] = {
     "microsoft.authorization/roleassignments": ("2022-04-01", "2020-10-01-preview"),
     # 2022-05-01-preview: az CLI 2.91's `az role assignment create --role <name>` (Azure serves it).
     "microsoft.authorization/roledefinitions": ("2022-04-01", "2022-05-01-preview", "2018-01-01-preview"),
+    # azure-mgmt-resourcegraph 8.0.x's; 2022-10-01 and 2024-04-01 answer alike (the az extension's).
+    "microsoft.resourcegraph/resources": ("2021-03-01", "2022-10-01", "2024-04-01"),
 }
 WRITE_METHODS = ("PUT", "PATCH", "DELETE", "POST")
 

@@ -11,6 +11,7 @@ from ...errors import ArmError
 from ...errors import EmulatorError
 from ...http import Principal
 from ...http import Request
+from ...resource_graph import handlers as graph
 from ...router import Route
 from ...router import Service
 from ...throttling import kind_of
@@ -39,6 +40,7 @@ class ArmService(Service):
     hosts = tuple(cloud.arm_host for cloud in CLOUDS)
     # Specific routes first: the {scope*} routes of Microsoft.Authorization would match almost anything.
     routes: list[Route] = [
+        *graph.ROUTES,
         *resources.ROUTES,
         *identity.ROUTES,
         *keyvault.ROUTES,

@@ -38,6 +38,7 @@ def _settled(emu: Emulator, vault: dict[str, Any]) -> dict[str, Any]:
     """A new vault shows RegisteringDns until its time is up (propagation.py)."""
     props = vault["properties"]
     if props.get("provisioningState") == "RegisteringDns" and not propagation.vault_registering(emu, vault):
+        emu.store.will_change(vault)
         props["provisioningState"] = "Succeeded"
         emu.store.touch()  # reads run side by side: a change they make must be saved
     return vault
