@@ -7,6 +7,7 @@ from datetime import datetime
 from datetime import timezone
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import quote
 
 from ...authz import rbac_allows
 from ...clouds import PUBLIC
@@ -32,6 +33,7 @@ API_VERSIONS: dict[str, tuple[str, ...]] = {
     "microsoft.resourcegraph/resources": ("2021-03-01", "2022-10-01", "2024-04-01"),
 }
 WRITE_METHODS = ("PUT", "PATCH", "DELETE", "POST")
+SAFE = "'$/"  # kept as is in a nextLink's query (a $filter's quotes and slashes)
 
 
 def require_api_version(request: Request, rtype: str) -> str:
@@ -167,3 +169,16 @@ def tracked_id(sub: str, group: str, rtype: str, name: str) -> str:
 
 def list_body(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"value": items}
+
+
+def page(emu: Emulator, request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of a Resource Manager list (``arm_list_page_size`` items) and, when more are left, the
+    ``nextLink`` that fetches the next: the same URL with ``$skiptoken`` (clients follow it as given)."""
+    size = emu.settings.arm_list_page_size
+    token = request.query.get("$skiptoken", "0")
+    start = int(token) if token.isdigit() else 0
+    body: dict[str, Any] = {"value": items[start : start + size]}
+    if start + size < len(items):
+        keep = "&".join(f"{k}={quote(v, safe=SAFE)}" for k, v in request.query.items() if k != "$skiptoken")
+        body["nextLink"] = f"https://{request.host}{request.path}?{keep}&$skiptoken={start + size}"
+    return body

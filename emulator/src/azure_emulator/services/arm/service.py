@@ -19,6 +19,7 @@ from ..arm_authorization import handlers as authorization
 from ..arm_batch import handlers as batch
 from ..arm_identity import handlers as identity
 from ..arm_keyvault import handlers as keyvault
+from ..arm_keyvault import keys as keyvault_keys
 from . import common
 from . import resources
 
@@ -44,6 +45,7 @@ class ArmService(Service):
         *resources.ROUTES,
         *identity.ROUTES,
         *keyvault.ROUTES,
+        *keyvault_keys.ROUTES,
         *batch.ROUTES,
         *authorization.ROUTES,
     ]

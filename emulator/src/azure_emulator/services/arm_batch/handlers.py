@@ -240,7 +240,7 @@ def list_accounts(emu: Emulator, request: Request, params: dict[str, str]) -> Re
     tenant = _tenant(emu, params["sub"])
     for account in accounts:
         models.refresh_availability(emu, account, tenant)
-    return Response.json(200, common.list_body([shown(a) for a in accounts]))
+    return Response.json(200, common.page(emu, request, [shown(a) for a in accounts]))
 
 
 @lro.register("batch-create")

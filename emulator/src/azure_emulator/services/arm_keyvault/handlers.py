@@ -153,7 +153,7 @@ def update_access_policy(emu: Emulator, request: Request, params: dict[str, str]
 def list_vaults(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     common.require_api_version(request, RTYPE)
     scope = common.list_scope(emu, params)
-    return Response.json(200, common.list_body([_settled(emu, v) for v in emu.store.resources(scope, RTYPE)]))
+    return Response.json(200, common.page(emu, request, [_settled(emu, v) for v in emu.store.resources(scope, RTYPE)]))
 
 
 def list_resources(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
@@ -168,7 +168,7 @@ def list_resources(emu: Emulator, request: Request, params: dict[str, str]) -> R
         {k: v[k] for k in ("id", "name", "type", "location", "tags") if k in v}
         for v in emu.store.resources(scope, RTYPE)
     ]
-    return Response.json(200, common.list_body(found))
+    return Response.json(200, common.page(emu, request, found))
 
 
 def get_deleted(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
