@@ -55,7 +55,7 @@ def _uri(vault: dict[str, Any], name: str, version: str | None = None) -> str:
 
 
 def _policy(policy: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not policy or not policy.get("lifetimeActions") and not (policy.get("attributes") or {}).get("expiryTime"):
+    if not policy or (not policy.get("lifetimeActions") and not (policy.get("attributes") or {}).get("expiryTime")):
         return None
     actions = [
         {"trigger": dict(a["trigger"]), "action": {"type": a["action"]["type"].lower()}}
