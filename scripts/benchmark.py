@@ -52,6 +52,9 @@ def start_emulator(workdir: Path) -> tuple[subprocess.Popen[bytes], dict[str, st
             str(workdir / "ca"),
             "--setting",
             "lro_retry_after_ms=10",  # as the tests run: Azure's 202 has no hint, and azure-core would wait 30 s
+            # Instant and unthrottled, as these figures were always taken (serve's default is Azure's timing).
+            "--settings",
+            '{"timing": "instant", "arm_throttling": false, "resource_graph_throttling": false}',
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -9,10 +9,12 @@ rm -rf "$state" && mkdir -p "$state"
 
 # A 10 ms poll hint: Azure's Batch 202 has none, and azure-core would then wait its default 30 s per poll.
 # Azure's delays, small but not zero, so the run goes through the waits real Azure needs: a grant reaching
-# Key Vault and Batch, a new vault registering its name, an account recovering its key access.
+# Key Vault and Batch, a new vault registering its name, an account recovering its key access (the same
+# values as before serve's default became Azure's timing; Resource Graph answers at once, nothing throttled).
 azure-emulator serve --state-file "$state/state.json" --ca-dir "$state/ca" --ready-file "$state/ready.json" \
-  --setting lro_retry_after_ms=10 --setting grant_propagation_seconds=1 --setting vault_registering_seconds=0.5 \
-  --setting vault_dns_seconds=1 --setting account_recovery_seconds=1 >"$state/emulator.log" 2>&1 &
+  --setting timing=instant --setting lro_retry_after_ms=10 --setting grant_propagation_seconds=1 \
+  --setting vault_registering_seconds=0.5 --setting vault_dns_seconds=1 --setting account_recovery_seconds=1 \
+  --setting arm_throttling=false --setting resource_graph_throttling=false >"$state/emulator.log" 2>&1 &
 emulator=$!
 trap 'kill $emulator 2>/dev/null || true' EXIT
 for _ in $(seq 100); do [ -s "$state/ready.json" ] && break; sleep 0.1; done

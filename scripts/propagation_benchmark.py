@@ -45,7 +45,8 @@ class Clients:
 def measure(pending: int, calls: int = 200) -> float:
     from azure.identity import ClientSecretCredential
 
-    emu = Emulator(ca_dir=Path(tempfile.mkdtemp()), settings={"grant_propagation_seconds": 600 if pending else 0})
+    settings = {"timing": "instant", "arm_throttling": False, "grant_propagation_seconds": 600 if pending else 0}
+    emu = Emulator(ca_dir=Path(tempfile.mkdtemp()), settings=settings)
     emu.start()
     try:
         info = emu.ready_info()

@@ -65,6 +65,8 @@ class Served:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(source), env.get("PYTHONPATH")]))
         command = [sys.executable, "-m", "azure_emulator", "serve", "--state-file", str(run / "state.json")]
         command += ["--ca-dir", str(workdir / "ca"), "--ready-file", str(ready)]
+        # The emulator's own time, instant and unthrottled (serve's default is Azure's timing and throttling).
+        command += ["--settings", '{"timing": "instant", "arm_throttling": false, "resource_graph_throttling": false}']
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while not ready.exists():

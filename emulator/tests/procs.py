@@ -27,6 +27,8 @@ class EmulatorProcess:
             "--state-file", str(self.workdir / "state.json"),
             "--ca-dir", str(self.workdir / "ca"),
             "--ready-file", str(self.ready_file),
+            # Instant and unthrottled unless the test says otherwise (serve's default is Azure's timing).
+            "--settings", '{"timing": "instant", "arm_throttling": false, "resource_graph_throttling": false}',
             *self.extra,
         ]  # fmt: skip
         log = open(self.workdir / "emulator.log", "ab")  # noqa: SIM115 - lives as long as the process

@@ -18,6 +18,7 @@ from azure_emulator import store as store_module
 from azure_emulator.rwlock import RWLock
 from azure_emulator.services.keyvault_data import crypto
 from azure_emulator.store import Store
+from azure_emulator.testing import SESSION_SETTINGS
 from azure_emulator.testing import client_environment
 
 WAIT = 30  # seconds: only ever reached when the claim is false
@@ -88,7 +89,7 @@ def test_a_read_is_answered_while_another_read_holds_the_state(clients, emulator
 # State saved only after a change ----------------------------------------------------------------
 def test_reads_neither_encode_nor_save_the_state(tmp_path, monkeypatch):
     state = tmp_path / "state.json"
-    with Emulator(state_file=state, ca_dir=tmp_path / "ca") as emu:
+    with Emulator(state_file=state, ca_dir=tmp_path / "ca", settings=SESSION_SETTINGS) as emu:
         info = emu.ready_info()
         for name, value in client_environment(info).items():
             monkeypatch.setenv(name, value)

@@ -7,15 +7,10 @@ command runs it as a process.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
-from dataclasses import field
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -31,74 +26,23 @@ from .http import DropConnection
 from .http import Request
 from .http import Response
 from .journal import Journal
-from .latency import RoundTrips
 from .proxy import ProxyServer
+from .resource_graph.index import GraphIndex
+from .resource_graph.quota import UserQuota
 from .router import Router
 from .router import Service
 from .seed import apply_seed
 from .seed import load_seed
 from .seed import primary
+from .settings import SETTINGS_ENV
+from .settings import TIMING_PROFILES
+from .settings import Settings
+from .settings import settings_from_env
 from .store import Store
+from .throttling import Throttle
 
-__all__ = ["SETTINGS_ENV", "Emulator", "Settings", "settings_from_env"]
-SETTINGS_ENV = "AZURE_EMULATOR_SETTINGS"
+__all__ = ["SETTINGS_ENV", "TIMING_PROFILES", "Emulator", "Settings", "settings_from_env"]
 log = logging.getLogger("azure_emulator")
-
-
-@dataclass
-class Settings:
-    # Long-running operations: polls answered 202 before the result, and the hint sent with them.
-    lro_pending_polls: int = 1
-    # 0 sends no hint, as Azure's Batch 202 has none (REC-CLI-BATCH-2024): clients poll at their own
-    # interval (azure-core's default is 30 s). The pytest plugin sets 10 ms; never "Retry-After: 0".
-    lro_retry_after_ms: int = 0
-    # An operation also completes on its own after this long, as Azure's do.
-    lro_seconds: float = 5.0
-    # The object id of the managed identity the instance metadata service (IMDS) hands tokens for.
-    imds_principal: str = ""
-    # Eventual consistency (propagation.py); 0 is instant. Azure: up to 600 s for grants (Key Vault
-    # RBAC guide) and for a Batch account after its key access returns (Batch CMK FAQ).
-    grant_propagation_seconds: float = 0.0
-    account_recovery_seconds: float = 0.0
-    # A new vault: Resource Manager shows RegisteringDns this long; its data-plane host resolves after
-    # vault_dns_seconds (both counted from creation).
-    vault_registering_seconds: float = 0.0
-    vault_dns_seconds: float = 0.0
-    # Batch's CMK refusals as plain 400 BadRequest and no "Invalid" state: Azure documents neither.
-    generic_errors: bool = False
-    # Round-trip time per host kind (entra, arm, keyvault) added to each answer: see latency.py.
-    latency_ms: RoundTrips = field(default_factory=RoundTrips)
-
-    def update(self, values: dict[str, Any]) -> None:
-        known = {f.name for f in fields(self)}
-        for key, value in values.items():
-            if key not in known:
-                raise ValueError(f"unknown setting {key!r}; known: {', '.join(sorted(known))}")
-            setattr(self, key, _coerce(key, getattr(self, key), value))
-
-
-def _coerce(name: str, current: Any, value: Any) -> Any:
-    """A setting's value in the type of its default; text (``--setting name=value``) is parsed."""
-    kind = type(current)
-    if isinstance(value, str) and kind is not str:
-        try:
-            value = json.loads(value.strip().lower() if kind is bool else value)
-        except ValueError as exc:
-            raise ValueError(f"setting {name!r}: {value!r} is not a {kind.__name__}") from exc
-    if kind is bool and not isinstance(value, bool):
-        raise ValueError(f"setting {name!r}: {value!r} is not true or false")
-    return kind(value)
-
-
-def settings_from_env(environ: dict[str, str] | None = None) -> dict[str, Any]:
-    """Start-up settings from ``AZURE_EMULATOR_SETTINGS`` (a JSON object), honoured by serve and the plugin."""
-    text = (os.environ if environ is None else environ).get(SETTINGS_ENV, "").strip()
-    if not text:
-        return {}
-    values = json.loads(text)
-    if not isinstance(values, dict):
-        raise ValueError(f"{SETTINGS_ENV} must be a JSON object, not {text!r}")
-    return values
 
 
 class Emulator:
@@ -122,8 +66,12 @@ class Emulator:
         if not self.store.loaded_from_file:
             apply_seed(self.store, self.seed)
             self.store.commit()
+        self.graph = GraphIndex(self)
+        self.store.observer = self.graph.before
         self.journal = Journal(keep_bodies)
         self.faults = FaultPlan()
+        self.throttle = Throttle()
+        self.graph_quota = UserQuota()
         self.startup_settings = dict(settings or {})
         self.settings = Settings()
         self.settings.update(self.startup_settings)
@@ -181,8 +129,11 @@ class Emulator:
             self.store.replace(empty_state(self.seed.get("name", "default")))
             apply_seed(self.store, self.seed)
             self.store.commit()
+            self.graph.clear()
         self.journal.clear()
         self.faults.clear()
+        self.throttle.clear()
+        self.graph_quota.clear()
         self.settings = Settings()
         self.settings.update(self.startup_settings)
 
@@ -261,6 +212,7 @@ class Emulator:
             except Exception:  # a bug in the emulator: answer as Azure would, keep the traceback
                 log.exception("unhandled error for %s %s%s", request.method, request.host, request.path)
                 response = ArmError(500, "InternalServerError", "Encountered internal server error.").render(request_id)
+            self.graph.commit()  # what changed reaches the Resource Graph index, stamped now
         self.store.commit()  # saved before the answer leaves, when anything changed
         return response, route.write, route.name
 

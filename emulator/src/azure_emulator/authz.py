@@ -110,6 +110,18 @@ def assignments_for(
     return found
 
 
+def has_access(store: Store, principal_id: str, subscription_id: str) -> bool:
+    """Whether the principal holds any role at the subscription, above it or within it."""
+    scope = f"/subscriptions/{subscription_id}"
+    for body in store.resources(rtype="Microsoft.Authorization/roleAssignments"):
+        props = body["properties"]
+        if props["principalId"].lower() == principal_id.lower() and (
+            scope_covers(props["scope"], scope) or scope_covers(scope, props["scope"])
+        ):
+            return True
+    return False
+
+
 def rbac_allows(
     store: Store,
     principal_id: str,

@@ -131,6 +131,8 @@ class Validator:
                 errors.append(f"{where}: null is not allowed")
             return
         kind = schema.get("type") or ("object" if "properties" in schema or "allOf" in schema else None)
+        if kind == "object" and not {"properties", "allOf", "additionalProperties"} & set(schema):
+            return  # a bare "type: object" is any JSON value (autorest's AnyObject): Resource Graph's data, rows
         checker = {
             "object": self._object,
             "array": self._array,

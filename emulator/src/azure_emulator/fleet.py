@@ -4,18 +4,22 @@ Every resource is made by the emulator's own request handlers (the rules Azure e
 the seed's first principal, but without the network and with one save at the end, so 1,000 accounts
 take seconds. What it makes, in ``group`` (names from ``prefix``):
 
-- one user-assigned identity, granted get/wrapKey/unwrapKey by access policy on every vault;
-- ``vaults`` vaults (soft delete + purge protection), each with key ``cmk`` (RSA ``key_size`` bits)
+- ``subscriptions`` subscriptions: the seed's first, then fleet ones made as needed (deterministic ids, in
+  the first tenant's root management group, owned by the seed's first principal); in each, ``group`` and a
+  user-assigned identity, granted get/wrapKey/unwrapKey by access policy on every vault;
+- ``vaults`` vaults spread over the subscriptions (vault v in subscription v % n; soft delete + purge
+  protection), each with key ``cmk`` (RSA ``key_size`` bits)
   rotated once, so it has an old version and a newest one; the keys of even-numbered vaults have a
   rotation policy (rotate 90 days after creation), so accounts pinned to them draw a warning;
-- ``accounts`` Batch accounts: every fifth on Microsoft.Batch without identity, the others on
-  Microsoft.KeyVault with the identity and the key of vault ``i % vaults`` - versionless, or pinned to
-  the old version for every third account.
+- ``accounts`` Batch accounts, account i in subscription i % n: every fifth on Microsoft.Batch without
+  identity, the others on Microsoft.KeyVault with their subscription's identity and the key of vault
+  ``i % vaults`` - versionless, or pinned to the old version for every third account.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -23,6 +27,7 @@ from . import lro
 from . import propagation
 from .errors import EmulatorError
 from .http import Request
+from .seed import apply_seed
 from .seed import primary
 
 if TYPE_CHECKING:
@@ -65,7 +70,7 @@ class _Caller:
             self._tokens[audience] = self.emu.tokens.issue(self.principal, audience)
         headers = {"authorization": f"Bearer {self._tokens[audience]}", "content-type": "application/json"}
         data = json.dumps(body).encode() if body is not None else b""
-        request = Request(method, host, f"{path}?api-version={version}", headers, data)
+        request = Request(method, host, f"{path}?api-version={version}", headers, data, counted=False)
         service = self.emu.router.service_for(host)
         assert service is not None
         try:
@@ -84,69 +89,114 @@ def build(
     key_size: int = 3072,
     group: str = "rg-fleet",
     prefix: str = "fleet",
+    subscriptions: int = 1,
 ) -> dict[str, Any]:
     """Make the fleet (see the module's docstring); all or nothing. Returns what was made."""
-    if not (0 <= accounts <= LIMIT and 1 <= vaults <= 99):
-        raise FleetError(f"accounts must be 0..{LIMIT} and vaults 1..99")
+    if not (0 <= accounts <= LIMIT and 1 <= vaults <= 999 and 1 <= subscriptions <= 100):
+        raise FleetError(f"accounts must be 0..{LIMIT}, vaults 1..999 and subscriptions 1..100")
+    shape = {"accounts": accounts, "vaults": vaults, "key_size": key_size, "group": group, "prefix": prefix}
+    shape["subscriptions"] = subscriptions
     with emu.store.lock:
         before = emu.store.snapshot()
         try:
-            made = _build(emu, _Caller(emu), accounts, vaults, key_size, group, prefix)
+            made = _build(emu, _Caller(emu), shape)
         except Exception:
             emu.store.replace(before)
+            emu.graph.settle()
             raise
+        emu.graph.settle()  # indexed already: a fleet is there at once
         emu.store.touch()
     emu.store.commit()
     return made
 
 
-def _build(
-    emu: Emulator, call: _Caller, accounts: int, vaults: int, key_size: int, group: str, prefix: str
-) -> dict[str, Any]:
+def _subscriptions(emu: Emulator, count: int) -> list[str]:
+    """The main subscription, then ``count - 1`` fleet subscriptions (made once, deterministic ids) in the
+    first tenant's root management group, each owned by the seed's first principal."""
     info = primary(emu.seed)
-    sub, tenant, location = info["subscription_id"], info["tenant_id"], info["location"]
-    rg_path = f"/subscriptions/{sub}/resourceGroups/{group}"
-    call("PUT", ARM, rg_path, VERSIONS["group"], {"location": location})
-    identity = call(
-        "PUT",
-        ARM,
-        f"{rg_path}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{prefix}-identity",
-        VERSIONS["identity"],
-        {"location": location},
-    )
-    keys = [
-        _vault_with_key(call, rg_path, f"{prefix}kv{v:02d}", (tenant, location), identity, key_size, v % 2 == 0)
-        for v in range(vaults)
+    tenant = info["tenant_id"]
+    extra = [str(uuid.uuid5(uuid.NAMESPACE_URL, f"azure-emulator-fleet-subscription:{i}")) for i in range(1, count)]
+    owner = dict(emu.seed["principals"][0])
+    owner["roles"] = [
+        {"role": "Owner", "scope": f"/subscriptions/{sub}", "name": str(uuid.uuid5(uuid.NAMESPACE_URL, f"owner:{sub}"))}
+        for sub in extra
     ]
+    apply_seed(
+        emu.store,
+        {
+            "subscriptions": [
+                {"id": sub, "tenant_id": tenant, "display_name": f"Fleet {i}"} for i, sub in enumerate(extra, start=1)
+            ],
+            "management_groups": [{"id": tenant, "tenant_id": tenant, "subscriptions": extra}],
+            "principals": [owner],
+        },
+    )
+    return [info["subscription_id"], *extra]
+
+
+def _build(emu: Emulator, call: _Caller, shape: dict[str, Any]) -> dict[str, Any]:
+    info = primary(emu.seed)
+    tenant, location, group, prefix = info["tenant_id"], info["location"], shape["group"], shape["prefix"]
+    subs = _subscriptions(emu, shape["subscriptions"])
+    rg_paths = [f"/subscriptions/{sub}/resourceGroups/{group}" for sub in subs]
+    identities = []
+    for n, rg_path in enumerate(rg_paths):
+        call("PUT", ARM, rg_path, VERSIONS["group"], {"location": location})
+        name = f"{prefix}-identity" + (f"-{n:02d}" if n else "")
+        uai = f"{rg_path}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}"
+        identities.append(call("PUT", ARM, uai, VERSIONS["identity"], {"location": location}))
+    vault_names = [f"{prefix}kv{v:02d}" for v in range(shape["vaults"])]
+    keys = [
+        _vault_with_key(
+            call, rg_paths[v % len(subs)], name, (tenant, location), identities, shape["key_size"], v % 2 == 0
+        )
+        for v, name in enumerate(vault_names)
+    ]
+    counts = _accounts(emu, call, shape, rg_paths, identities, keys)
+    return {
+        "resource_group": group,
+        "subscriptions": subs,
+        "identity": identities[0]["id"],
+        "identities": [i["id"] for i in identities],
+        "vaults": vault_names,
+        "keys": [versionless for versionless, _old in keys],
+        "accounts": [f"{prefix}{i:04d}" for i in range(shape["accounts"])],
+        "counts": counts,
+    }
+
+
+def _accounts(
+    emu: Emulator,
+    call: _Caller,
+    shape: dict[str, Any],
+    rg_paths: list[str],
+    identities: list[dict[str, Any]],
+    keys: list[tuple[str, str]],
+) -> dict[str, int]:
+    """Account i in subscription i % n with that subscription's identity and the key of vault i % vaults."""
     first_op = set(emu.store.data["operations"])
     counts = {"Microsoft.Batch": 0, "versionless": 0, "pinned": 0}
-    for i in range(accounts):
-        body: dict[str, Any] = {"location": location, "properties": {}}
+    for i in range(shape["accounts"]):
+        body: dict[str, Any] = {"location": primary(emu.seed)["location"], "properties": {}}
         if i % 5 == 0:
             body["properties"]["encryption"] = {"keySource": "Microsoft.Batch"}
             counts["Microsoft.Batch"] += 1
         else:
-            versionless, old_version = keys[i % vaults]
+            versionless, old_version = keys[i % len(keys)]
             pinned = i % 3 == 0
             counts["pinned" if pinned else "versionless"] += 1
-            body["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {identity["id"]: {}}}
+            identity = identities[i % len(rg_paths)]["id"]
+            body["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {identity: {}}}
             body["properties"]["encryption"] = {
                 "keySource": "Microsoft.KeyVault",
                 "keyVaultProperties": {"keyIdentifier": old_version if pinned else versionless},
             }
-        name = f"{prefix}{i:04d}"
-        call("PUT", ARM, f"{rg_path}/providers/Microsoft.Batch/batchAccounts/{name}", VERSIONS["batch"], body)
+        path = f"{rg_paths[i % len(rg_paths)]}/providers/Microsoft.Batch/batchAccounts/{shape['prefix']}{i:04d}"
+        call("PUT", ARM, path, VERSIONS["batch"], body)
     for op_id in set(emu.store.data["operations"]) - first_op:
         # Created, as if every poll had been answered; nobody will poll, so the operation goes too.
         lro.finish(emu, emu.store.data["operations"].pop(op_id))
-    return {
-        "resource_group": group,
-        "identity": identity["id"],
-        "vaults": [f"{prefix}kv{v:02d}" for v in range(vaults)],
-        "keys": [versionless for versionless, _old in keys],
-        "accounts": [f"{prefix}{i:04d}" for i in range(accounts)],
-        "counts": counts,
-    }
+    return counts
 
 
 def _vault_with_key(
@@ -154,7 +204,7 @@ def _vault_with_key(
     rg_path: str,
     name: str,
     where: tuple[str, str],
-    identity: dict[str, Any],
+    identities: list[dict[str, Any]],
     key_size: int,
     with_policy: bool,
 ) -> tuple[str, str]:
@@ -165,9 +215,12 @@ def _vault_with_key(
             "tenantId": tenant,
             "objectId": identity["properties"]["principalId"],
             "permissions": {"keys": ["get", "wrapKey", "unwrapKey"]},
-        },
-        {"tenantId": tenant, "objectId": call.principal["objectId"], "permissions": {"keys": KEY_PERMISSIONS}},
+        }
+        for identity in identities
     ]
+    policies.append(
+        {"tenantId": tenant, "objectId": call.principal["objectId"], "permissions": {"keys": KEY_PERMISSIONS}}
+    )
     props = {
         "tenantId": tenant,
         "sku": {"family": "A", "name": "standard"},

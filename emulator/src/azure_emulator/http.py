@@ -30,6 +30,10 @@ class Request:
     principal: Principal | None = None
     path: str = ""
     query: dict[str, str] = field(default_factory=dict)
+    # Headers a service decided on before the handler ran (throttling's remaining counts).
+    response_headers: dict[str, str] = field(default_factory=dict)
+    # False for the emulator's own calls (POST /_emulator/fleet): they take no share of Azure's quotas.
+    counted: bool = True
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.target)

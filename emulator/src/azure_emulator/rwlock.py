@@ -76,6 +76,10 @@ class RWLock:
                     if not self._readers:
                         self._cond.notify_all()
 
+    def held_by_me(self) -> bool:
+        """Whether this thread holds the write side."""
+        return self._writer == threading.get_ident()
+
     @property
     def readers(self) -> int:
         """Threads reading now (for tests and diagnostics)."""

@@ -10,6 +10,7 @@ import threading
 import uuid
 from pathlib import Path
 from typing import Any
+from typing import Callable
 from typing import Iterator
 
 from .rwlock import RWLock
@@ -26,6 +27,8 @@ def empty_state(seed_name: str) -> dict[str, Any]:
         # ARM resources by lower-cased id (casing of the creator kept in the body).
         "resources": {},
         "deletedVaults": {},
+        # Management groups by lower-cased id (management_groups.py).
+        "managementGroups": {},
         # Key Vault data plane, by lower-cased vault name: {"keys": {...}, "deletedKeys": {...}}.
         "vaultData": {},
         "operations": {},
@@ -47,6 +50,9 @@ class Store:
         self._version = 0  # bumped by touch(); the state on disk is at _saved_version
         self._saved_version = 0
         self._saved_bytes = b""
+        # Told of each resource a write may change, before it changes (the Resource Graph index keeps what
+        # it served): resource()/resources() under the write lock, put/delete always, will_change() on reads.
+        self.observer: Callable[[str, dict[str, Any] | None], None] | None = None
         # Checks that a read changed nothing it did not touch() (tests: it re-encodes around each read);
         # what it finds goes to read_violations.
         self.check_reads = False
@@ -133,11 +139,22 @@ class Store:
             self._by_type.setdefault(body.get("type", "").lower(), {})[key] = body
 
     def resource(self, resource_id: str) -> dict[str, Any] | None:
-        return self.data["resources"].get(resource_id.lower().rstrip("/"))
+        key = resource_id.lower().rstrip("/")
+        body = self.data["resources"].get(key)
+        if self.observer is not None and self.lock.held_by_me():
+            self.observer(key, body)
+        return body
+
+    def will_change(self, body: dict[str, Any]) -> None:
+        """A read is about to change this resource in place (a derived field): tell the observer first."""
+        if self.observer is not None:
+            self.observer(body["id"].lower(), body)
 
     def put_resource(self, body: dict[str, Any]) -> dict[str, Any]:
         key = body["id"].lower()
         previous = self.data["resources"].get(key)
+        if self.observer is not None:
+            self.observer(key, previous)
         if previous is not None:
             self._by_type.get(previous.get("type", "").lower(), {}).pop(key, None)
         self.data["resources"][key] = body
@@ -147,6 +164,8 @@ class Store:
 
     def delete_resource(self, resource_id: str) -> dict[str, Any] | None:
         key = resource_id.lower().rstrip("/")
+        if self.observer is not None:
+            self.observer(key, self.data["resources"].get(key))
         body = self.data["resources"].pop(key, None)
         if body is not None:
             self._by_type.get(body.get("type", "").lower(), {}).pop(key, None)
@@ -157,9 +176,12 @@ class Store:
         """Resources whose id starts with ``prefix`` (a scope), optionally of one type."""
         lowered = prefix.lower().rstrip("/")
         pool = self.data["resources"] if rtype is None else self._by_type.get(rtype.lower(), {})
+        observe = self.observer if self.observer is not None and self.lock.held_by_me() else None
         for key, body in list(pool.items()):
             if lowered and not (key == lowered or key.startswith(lowered + "/")):
                 continue
+            if observe is not None:
+                observe(key, body)
             yield body
 
     # Directory --------------------------------------------------------------------------------

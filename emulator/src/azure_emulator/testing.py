@@ -70,8 +70,15 @@ def contract_violations(emulator: Emulator) -> list[str]:
     return problems
 
 
-# The session emulator's settings before AZURE_EMULATOR_SETTINGS: a 10 ms poll hint keeps tests fast.
-SESSION_SETTINGS: dict[str, Any] = {"lro_retry_after_ms": 10}
+# The session emulator's settings before AZURE_EMULATOR_SETTINGS: instant answers (the emulator's default is
+# Azure's timing; a test that wants a delay says so), no throttling (a test that tests it turns it on), and a
+# 10 ms poll hint keep tests fast.
+SESSION_SETTINGS: dict[str, Any] = {
+    "timing": "instant",
+    "arm_throttling": False,
+    "resource_graph_throttling": False,
+    "lro_retry_after_ms": 10,
+}
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from datetime import timezone
 from typing import TYPE_CHECKING
 from typing import Any
+from urllib.parse import quote
 
 from ...authz import rbac_allows
 from ...clouds import PUBLIC
@@ -28,8 +29,11 @@ API_VERSIONS: dict[str, tuple[str, ...]] = {
     "microsoft.authorization/roleassignments": ("2022-04-01", "2020-10-01-preview"),
     # 2022-05-01-preview: az CLI 2.91's `az role assignment create --role <name>` (Azure serves it).
     "microsoft.authorization/roledefinitions": ("2022-04-01", "2022-05-01-preview", "2018-01-01-preview"),
+    # azure-mgmt-resourcegraph 8.0.x's; 2022-10-01 and 2024-04-01 answer alike (the az extension's).
+    "microsoft.resourcegraph/resources": ("2021-03-01", "2022-10-01", "2024-04-01"),
 }
 WRITE_METHODS = ("PUT", "PATCH", "DELETE", "POST")
+SAFE = "'$/"  # kept as is in a nextLink's query (a $filter's quotes and slashes)
 
 
 def require_api_version(request: Request, rtype: str) -> str:
@@ -165,3 +169,16 @@ def tracked_id(sub: str, group: str, rtype: str, name: str) -> str:
 
 def list_body(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"value": items}
+
+
+def page(emu: Emulator, request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """One page of a Resource Manager list (``arm_list_page_size`` items) and, when more are left, the
+    ``nextLink`` that fetches the next: the same URL with ``$skiptoken`` (clients follow it as given)."""
+    size = emu.settings.arm_list_page_size
+    token = request.query.get("$skiptoken", "0")
+    start = int(token) if token.isdigit() else 0
+    body: dict[str, Any] = {"value": items[start : start + size]}
+    if start + size < len(items):
+        keep = "&".join(f"{k}={quote(v, safe=SAFE)}" for k, v in request.query.items() if k != "$skiptoken")
+        body["nextLink"] = f"https://{request.host}{request.path}?{keep}&$skiptoken={start + size}"
+    return body

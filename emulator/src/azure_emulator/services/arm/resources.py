@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from typing import Any
 
+from ...authz import has_access
 from ...errors import ArmError
 from ...http import Request
 from ...http import Response
@@ -38,7 +39,13 @@ def _subscription_body(sub: dict[str, Any]) -> dict[str, Any]:
 def list_subscriptions(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     common.require_api_version(request, "subscriptions")
     assert request.principal is not None
-    subs = [s for s in emu.store.data["subscriptions"].values() if s["tenantId"] == request.principal.tenant_id]
+    # Azure lists the subscriptions where the caller holds a role (at the subscription or within it).
+    principal = request.principal
+    subs = [
+        s
+        for s in emu.store.data["subscriptions"].values()
+        if s["tenantId"] == principal.tenant_id and has_access(emu.store, principal.object_id, s["id"])
+    ]
     return Response.json(
         200, {"value": [_subscription_body(s) for s in subs], "count": {"type": "Total", "value": len(subs)}}
     )

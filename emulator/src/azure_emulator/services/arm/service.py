@@ -11,12 +11,15 @@ from ...errors import ArmError
 from ...errors import EmulatorError
 from ...http import Principal
 from ...http import Request
+from ...resource_graph import handlers as graph
 from ...router import Route
 from ...router import Service
+from ...throttling import kind_of
 from ..arm_authorization import handlers as authorization
 from ..arm_batch import handlers as batch
 from ..arm_identity import handlers as identity
 from ..arm_keyvault import handlers as keyvault
+from ..arm_keyvault import keys as keyvault_keys
 from . import common
 from . import resources
 
@@ -38,9 +41,11 @@ class ArmService(Service):
     hosts = tuple(cloud.arm_host for cloud in CLOUDS)
     # Specific routes first: the {scope*} routes of Microsoft.Authorization would match almost anything.
     routes: list[Route] = [
+        *graph.ROUTES,
         *resources.ROUTES,
         *identity.ROUTES,
         *keyvault.ROUTES,
+        *keyvault_keys.ROUTES,
         *batch.ROUTES,
         *authorization.ROUTES,
     ]
@@ -57,6 +62,7 @@ class ArmService(Service):
             raise _unauthorized(code.get(exc.reason, "InvalidAuthenticationToken"), str(exc)) from exc
         request.principal = Principal(claims["oid"], claims["tid"], claims.get("appid"))
         found = SUBSCRIPTION_IN_PATH.match(request.path)
+        self._throttle(emu, request, route, found.group(1) if found else None)
         if found:
             sub = common.subscription(emu, found.group(1))
             if sub["tenantId"] != claims["tid"]:
@@ -66,6 +72,16 @@ class ArmService(Service):
                     f"'https://sts.windows.net/{sub['tenantId']}/' associated with this subscription. Please use the "
                     f"authority (URL) 'https://login.windows.net/{sub['tenantId']}' to get the token.",
                 )
+
+    def _throttle(self, emu: Emulator, request: Request, route: Route, sub_id: str | None) -> None:
+        """Resource Manager's token buckets (throttling.py), when the ``arm_throttling`` setting is on."""
+        if not (emu.settings.arm_throttling and request.counted):
+            return
+        assert request.principal is not None
+        scope = ("subscription", sub_id.lower()) if sub_id else ("tenant", request.principal.tenant_id)
+        kind = kind_of(request.method, route.write)
+        headers = emu.throttle.admit(emu.settings.arm_throttling_buckets, scope, request.principal.object_id, kind)
+        request.response_headers.update(headers)
 
     def not_found(self, request: Request) -> EmulatorError:
         return ArmError(
@@ -87,4 +103,5 @@ class ArmService(Service):
             "x-ms-routing-request-id": f"WESTEUROPE:20261128T000000Z:{request_id}",
             "Cache-Control": "no-cache",
             "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+            **request.response_headers,
         }

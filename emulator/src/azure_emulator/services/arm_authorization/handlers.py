@@ -42,7 +42,7 @@ def list_assignments(emu: Emulator, request: Request, params: dict[str, str]) ->
     common.authorize(emu, request, scope, f"{RA}/read")
     text = request.query.get("$filter", "")
     found = [a for a in emu.store.resources(rtype=RA) if models.matches_filter(a, scope, text)]
-    return Response.json(200, common.list_body(found))
+    return Response.json(200, common.page(emu, request, found))
 
 
 def get_assignment(emu: Emulator, request: Request, params: dict[str, str]) -> Response:

@@ -138,16 +138,16 @@ def _pool_allocation(account: dict[str, Any], props: dict[str, Any]) -> None:
         account["properties"]["keyVaultReference"] = {"id": reference["id"], "url": reference["url"]}
 
 
-def _shown(account: dict[str, Any]) -> dict[str, Any]:
+def shown(account: dict[str, Any]) -> dict[str, Any]:
     """Azure's Batch leaves out empty tags (az CLI recording, 2024)."""
     return {k: v for k, v in account.items() if k != "tags" or v}
 
 
 def _answer(account: dict[str, Any]) -> Response:
     """The account with the ETag header Azure's Batch GET, PATCH and final poll carry (az CLI recording, 2024)."""
-    shown = _shown(account)
-    digest = hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()[:14].upper()
-    return Response.json(200, shown, {"ETag": f'"0x8D{digest}"'})
+    body = shown(account)
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:14].upper()
+    return Response.json(200, body, {"ETag": f'"0x8D{digest}"'})
 
 
 def get_account(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
@@ -240,7 +240,7 @@ def list_accounts(emu: Emulator, request: Request, params: dict[str, str]) -> Re
     tenant = _tenant(emu, params["sub"])
     for account in accounts:
         models.refresh_availability(emu, account, tenant)
-    return Response.json(200, common.list_body([_shown(a) for a in accounts]))
+    return Response.json(200, common.page(emu, request, [shown(a) for a in accounts]))
 
 
 @lro.register("batch-create")

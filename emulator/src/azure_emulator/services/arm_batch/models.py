@@ -185,6 +185,7 @@ def refresh_availability(emu: Emulator, account: dict[str, Any], tenant_id: str)
     invalid = state != propagation.AVAILABLE and not emu.settings.generic_errors
     wanted = "Invalid" if invalid else "Succeeded"
     if props["provisioningState"] != wanted:  # reads run side by side: only a real change is written
+        emu.store.will_change(account)
         props["provisioningState"] = wanted
         emu.store.touch()
     return state

@@ -78,7 +78,7 @@ def delete_identity(emu: Emulator, request: Request, params: dict[str, str]) -> 
 def list_identities(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     common.require_api_version(request, RTYPE)
     scope = common.list_scope(emu, params)
-    return Response.json(200, common.list_body(list(emu.store.resources(scope, RTYPE))))
+    return Response.json(200, common.page(emu, request, list(emu.store.resources(scope, RTYPE))))
 
 
 ROUTES = [

@@ -38,6 +38,7 @@ def _settled(emu: Emulator, vault: dict[str, Any]) -> dict[str, Any]:
     """A new vault shows RegisteringDns until its time is up (propagation.py)."""
     props = vault["properties"]
     if props.get("provisioningState") == "RegisteringDns" and not propagation.vault_registering(emu, vault):
+        emu.store.will_change(vault)
         props["provisioningState"] = "Succeeded"
         emu.store.touch()  # reads run side by side: a change they make must be saved
     return vault
@@ -152,7 +153,7 @@ def update_access_policy(emu: Emulator, request: Request, params: dict[str, str]
 def list_vaults(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     common.require_api_version(request, RTYPE)
     scope = common.list_scope(emu, params)
-    return Response.json(200, common.list_body([_settled(emu, v) for v in emu.store.resources(scope, RTYPE)]))
+    return Response.json(200, common.page(emu, request, [_settled(emu, v) for v in emu.store.resources(scope, RTYPE)]))
 
 
 def list_resources(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
@@ -167,7 +168,7 @@ def list_resources(emu: Emulator, request: Request, params: dict[str, str]) -> R
         {k: v[k] for k in ("id", "name", "type", "location", "tags") if k in v}
         for v in emu.store.resources(scope, RTYPE)
     ]
-    return Response.json(200, common.list_body(found))
+    return Response.json(200, common.page(emu, request, found))
 
 
 def get_deleted(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
