@@ -40,10 +40,10 @@ export AZURE_CMK_MATRIX := $(MATRIX)
 # lag or the quotas says so). The emulator's own tests set what they test. Override, e.g.
 # make unit EMULATOR_SETTINGS='{"grant_propagation_seconds": 3}'; '{}' for the pytest plugin's (instant,
 # unthrottled); '{"timing": "azure", "arm_throttling": true, "resource_graph_throttling": true}' for serve's.
-EMULATOR_SETTINGS ?= {"timing": "instant", "grant_propagation_seconds": 1, "vault_registering_seconds": 0.5, "vault_dns_seconds": 1, "account_recovery_seconds": 1, "arm_throttling": false, "resource_graph_throttling": false}
+EMULATOR_SETTINGS ?= {"timing": "instant", "grant_propagation_seconds": 1, "vault_registering_seconds": 0.5, "vault_dns_seconds": 1, "account_recovery_seconds": 1, "principal_replication_seconds": 1, "arm_throttling": false, "resource_graph_throttling": false}
 # The same with every Batch CMK refusal a plain 400 BadRequest and no Invalid state: all Azure documents,
 # so the collection must pass in this mode too (`make generic-errors`, part of `make test`).
-GENERIC_ERRORS_SETTINGS ?= {"timing": "instant", "grant_propagation_seconds": 1, "vault_registering_seconds": 0.5, "vault_dns_seconds": 1, "account_recovery_seconds": 1, "arm_throttling": false, "resource_graph_throttling": false, "generic_errors": true}
+GENERIC_ERRORS_SETTINGS ?= {"timing": "instant", "grant_propagation_seconds": 1, "vault_registering_seconds": 0.5, "vault_dns_seconds": 1, "account_recovery_seconds": 1, "principal_replication_seconds": 1, "arm_throttling": false, "resource_graph_throttling": false, "generic_errors": true}
 
 # pytest-xdist workers. The module tests mostly wait - for the emulator's modelled delays, for back-off -
 # so twice as many workers as CI's two cores keep both busy (about a quarter of one core each otherwise).

@@ -20,7 +20,7 @@ description:
     (C(Microsoft.Batch) or C(Microsoft.KeyVault)), C(cmk_key_identifier), C(cmk_key_version) (the pinned version,
     or the newest one a versionless identifier resolves to), C(cmk_key_follows_newest) (versionless identifier),
     C(cmk_identity_type), C(cmk_user_assigned_identity), C(cmk_principal_id), C(cmk_unavailable) (the account
-    cannot reach its key), C(cmk_unavailable_reason), C(cmk_compliant) (no finding of severity C(error)),
+    cannot reach its key), C(cmk_unavailable_reason), C(cmk_compliant) (no finding of severity C(error) or C(unknown), not recovering),
     C(cmk_findings) (as M(azure_cmk.batch.cmk_compliance_info) returns them) and C(cmk_finding_codes)."
   - A host is named after its account; an account whose name is already taken by one in another resource group
     or subscription is named C(<name>_<resource group>).

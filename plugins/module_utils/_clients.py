@@ -184,6 +184,20 @@ class Clients:
             raise exceptions.HttpResponseError(response=response)
         return response.json()
 
+    def vault_challenge(self, vault_url):
+        """The ``WWW-Authenticate`` header a vault answers a request without a token with (Key Vault's documented
+        challenge, which names the vault's tenant), or None. One try: a name that does not resolve is no fault."""
+        if "plain" not in self._built:
+            core = import_sdk("azure.core", "azure-core")
+            policies = import_sdk("azure.core.pipeline.policies", "azure-core")
+            self._built["plain"] = core.PipelineClient(
+                vault_url, policies=[policies.HeadersPolicy(), policies.UserAgentPolicy(USER_AGENT), self._retry()]
+            )
+        rest = import_sdk("azure.core.rest", "azure-core")
+        request = rest.HttpRequest("GET", vault_url.rstrip("/") + "/keys", params={"api-version": "7.5"})
+        response = self._built["plain"].send_request(request, retry_total=0)
+        return response.headers.get("WWW-Authenticate") if response.status_code == 401 else None
+
     def resource_group(self, name):
         return self.arm_get(f"/subscriptions/{self.subscription_id}/resourcegroups/{name}", "2025-03-01")
 

@@ -34,7 +34,8 @@ def managed_view(resource, fields):
 
 def converge(module, service):
     timeout = module.params.get("wait_timeout")
-    require(service.validate() + (["wait_timeout: must be 0 or more seconds"] if (timeout or 0) < 0 else []))
+    bad_timeout = timeout is not None and timeout <= 0
+    require(service.validate() + ([f"wait_timeout: must be more than 0 seconds, not {timeout}"] if bad_timeout else []))
     current = service.get()
     if module.params.get("state") == "absent":
         return _absent(module, service, current)

@@ -28,6 +28,15 @@ def parse(resource_id):
     return parts
 
 
+def parse_as(resource_id, namespace, rtype):
+    """``parse``, for the id of a ``namespace``/``rtype`` resource (in a resource group); ValueError otherwise."""
+    parts = parse(resource_id)
+    kind = f"{parts['namespace'] or ''}/{parts['type'] or ''}".lower()
+    if kind != f"{namespace}/{rtype}".lower() or not parts["resource_group"] or parts["children"]:
+        raise ValueError(f"'{resource_id}' is not the id of a {namespace}/{rtype} resource")
+    return parts
+
+
 def build(subscription, resource_group, namespace, rtype, name):
     return f"/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{namespace}/{rtype}/{name}"
 

@@ -24,6 +24,8 @@ WARNING = "warning"
 UNKNOWN = "unknown"
 SEVERITIES = (ERROR, WARNING, UNKNOWN)
 
+# How many days before a key's expiry reports warn (cmk_compliance_info's expiry_warning_days default).
+EXPIRY_WARNING_DAYS = 30
 RSA_KEY_TYPES = ("RSA", "RSA-HSM")
 RSA_KEY_SIZES = (2048, 3072, 4096)
 REQUIRED_KEY_OPS = ("wrapKey", "unwrapKey")

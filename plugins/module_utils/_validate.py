@@ -79,7 +79,10 @@ def tag_problems(tags, most=ARM_TAGS, option="tags"):
         name = str(name)
         if len(name) > 512 or _TAG_NAME_FORBIDDEN & set(name):
             problems.append(f"{option}: tag name '{name[:40]}' is over 512 characters or has one of < > % & \\ ? /")
-        if value is not None and len(str(value)) > 256:
+        if isinstance(value, (dict, list)):
+            kind = "dict" if isinstance(value, dict) else "list"
+            problems.append(f"{option}: the value of '{name[:40]}' is a {kind}; tag values are text")
+        elif value is not None and len(str(value)) > 256:
             problems.append(f"{option}: the value of tag '{name[:40]}' has {len(str(value))} characters; at most 256")
     return problems
 
@@ -122,6 +125,20 @@ def parse_key_identifier(value, cloud, option="key_identifier"):
     return KeyId(vault_url(cloud, vault), vault, found.group("name"), version)
 
 
+def same_key(first, second, cloud):
+    """Whether two key identifiers name the same key (and version) as Azure compares them: host, names and
+    version without case, ``:443`` and a trailing slash ignored. Unparsable ones compare as text."""
+    try:
+        one, other = parse_key_identifier(first, cloud), parse_key_identifier(second, cloud)
+    except CmkValidationError:
+        return first == second
+    return (one.vault_name, one.name.lower(), (one.version or "").lower()) == (
+        other.vault_name,
+        other.name.lower(),
+        (other.version or "").lower(),
+    )
+
+
 def iso(moment):
     """A datetime as 2027-01-31T12:00:00Z (UTC); None stays None."""
     if moment is None:
@@ -129,12 +146,18 @@ def iso(moment):
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_FRACTION = re.compile(r"\.(\d+)")
+
+
 def parse_time(text, option):
     """An ISO 8601 date-time (UTC when it names no zone); None stays None."""
     if text is None:
         return None
+    # Azure writes up to 7 fractional digits (createdOn); fromisoformat before Python 3.11 takes 3 or 6.
+    zoned = text.replace("Z", "+00:00").replace("z", "+00:00")
+    normal = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], zoned)
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        moment = datetime.fromisoformat(normal)
     except ValueError as exc:
         raise CmkValidationError(
             f"{option}: '{text}' is not an ISO 8601 date-time such as 2027-01-31T00:00:00Z"

@@ -79,7 +79,10 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait.
+    description:
+      - Seconds each wait of the task may take - an operation to finish, Batch to accept a key whose grant is
+        on its way, an account to recover, a retried call - not the task as a whole. More than 0 (to not wait
+        for a creation or deletion, set O(wait=false)).
     type: int
     default: 900
   allow_unavailable:

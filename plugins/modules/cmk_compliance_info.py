@@ -12,7 +12,9 @@ description:
   - For the named accounts, or all accounts of a resource group or the subscription, reports findings, each
     with a stable code, a severity and a message naming the account, identity, vault, key and version concerned.
   - The findings come from the same rules M(azure_cmk.batch.batch_account_cmk) enforces before writing.
-    An account is compliant when it has no finding of severity V(error); warnings are risks to watch.
+    An account is compliant when it has no finding of severity V(error) or V(unknown) and is not recovering;
+    warnings are risks to watch. An account with a V(unknown) finding was not fully checked
+    (RV(accounts[].checked)): it is never counted as compliant, and RV(summary.not_checked) counts them.
   - "Severity V(error): C(not_on_cmk) (Microsoft-managed keys); C(identity_lacks_access); C(no_identity);
     C(key_missing); C(key_disabled); C(key_expired); C(key_not_yet_active); C(key_type_unsupported);
     C(key_size_unsupported); C(key_ops_missing); C(vault_soft_delete_disabled); C(vault_purge_protection_disabled);
@@ -113,8 +115,11 @@ accounts:
     unavailable_reason:
       description: Why, or null.
       type: str
+    checked:
+      description: False when something could not be read to check it (a finding of severity V(unknown)).
+      type: bool
     compliant:
-      description: True when there is no finding of severity V(error).
+      description: True when there is no finding of severity V(error) or V(unknown) and the account is not recovering.
       type: bool
     by_severity:
       description: The number of findings of each severity (V(error), V(warning), V(unknown)).
@@ -148,10 +153,13 @@ summary:
       description: Accounts reported.
       type: int
     compliant:
-      description: Accounts without errors.
+      description: Accounts fully checked, without errors and not recovering.
       type: int
     non_compliant:
-      description: Accounts with at least one error.
+      description: Accounts with an error, not fully checked, or recovering.
+      type: int
+    not_checked:
+      description: Accounts with something that could not be read to check it (a finding of severity V(unknown)).
       type: int
     by_severity:
       description: The number of findings of each severity over all accounts.
@@ -172,12 +180,13 @@ absorbed:
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import EXPIRY_WARNING_DAYS
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.compliance import report
 
 ARGUMENT_SPEC = dict(
     names=dict(type="list", elements="str"),
     resource_group=dict(type="str"),
-    expiry_warning_days=dict(type="int", default=30),
+    expiry_warning_days=dict(type="int", default=EXPIRY_WARNING_DAYS),
     key_vault_resource_group=dict(type="str", no_log=False),
     max_workers=dict(type="int", default=8),
 )

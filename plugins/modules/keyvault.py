@@ -58,7 +58,9 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait for a vault creation or recovery to finish.
+    description:
+      - Seconds each wait of the task may take - a vault creation or recovery to finish, its name to resolve,
+        a retried call - not the task as a whole. More than 0.
     type: int
     default: 300
   force:

@@ -91,7 +91,9 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to wait at most.
+    description:
+      - Seconds each wait of the task may take - the caller's own grant to reach Key Vault, a retried call - not
+        the task as a whole. More than 0 (to not wait for the grant, set O(wait=false)).
     type: int
     default: 600
   state:

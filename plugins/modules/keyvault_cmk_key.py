@@ -99,7 +99,10 @@ options:
     type: bool
     default: false
   wait_timeout:
-    description: Seconds to wait for a deletion or recovery to finish.
+    description:
+      - Seconds each wait of the task may take - a deletion or recovery to finish, the vault to resolve or the
+        caller's grant to arrive, another run's turn on the key, a retried call - not the task as a whole. More
+        than 0.
     type: int
     default: 120
   force:

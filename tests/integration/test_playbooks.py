@@ -189,6 +189,7 @@ def test_disabled_key_fails_provisioning_and_is_the_one_finding(playbook, emulat
 
     drifted = _run(playbook, REPORT, cmk_drift_report_dir=str(tmp_path))
     assert drifted.rc != 0 and "key_disabled" in drifted.output, drifted
+    assert "Batch account batchcmk01 (rg-cmk): [error] key_disabled" in drifted.output  # the account, named
     report = json.loads((tmp_path / "cmk-drift-report.json").read_text())
     assert [(f["code"], f["severity"]) for f in report["accounts"][0]["findings"]] == [("key_disabled", "error")]
     assert "error `key_disabled`" in (tmp_path / "cmk-drift-report.md").read_text()
@@ -251,3 +252,23 @@ def test_revert_and_rotation_refuse_what_does_not_exist(playbook, emulator):
     rotate = _run(playbook, ROTATE)
     assert rotate.rc != 0 and "vault 'kv-batch-cmk' does not exist" in rotate.output, rotate
     assert not _writes(emulator, 0)
+
+
+def test_role_booleans_given_as_strings_mean_what_they_say(playbook, emulator):
+    """``-e name=false`` and AWX surveys pass "false" as a string, which Jinja takes for true: every boolean a
+    role reads is read with ``| bool`` (issue 18)."""
+    automation = emulator.ready_info()["client_id"]
+    assert _run(playbook, USER).rc == 0
+    first = f"{VERSIONLESS}/{_versions(emulator)[0]}"
+    pinned = _run(playbook, SYSTEM, "-e", "cmk_vault_rbac=false", cmk_batch_account_key_identifier=first)
+    assert pinned.rc == 0, pinned
+    vault = next(iter(emulator.store.resources(rtype="Microsoft.KeyVault/vaults")))["properties"]
+    assert vault["enableRbacAuthorization"] is False
+    caller = next(
+        p for p in vault["accessPolicies"] if (emulator.store.principal(p["objectId"]) or {}).get("appId") == automation
+    )
+    assert "create" in caller["permissions"]["keys"]  # not narrowed to a CMK identity's three permissions
+    kept = _run(playbook, ROTATE, "-e", "cmk_key_rotation_move_pinned=false")
+    assert kept.rc == 0, kept
+    assert len(_versions(emulator)) == 2
+    assert _encryption(emulator, "batchcmk01") == ("Microsoft.KeyVault", first)  # pinned, and not moved

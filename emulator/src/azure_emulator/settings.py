@@ -25,6 +25,7 @@ TIMING_PROFILES: dict[str, dict[str, float]] = {
         "vault_registering_seconds": 0.5,
         "vault_dns_seconds": 1.0,
         "resource_graph_lag_seconds": 1.0,
+        "principal_replication_seconds": 1.0,
     },
     "instant": {
         "grant_propagation_seconds": 0.0,
@@ -32,6 +33,7 @@ TIMING_PROFILES: dict[str, dict[str, float]] = {
         "vault_registering_seconds": 0.0,
         "vault_dns_seconds": 0.0,
         "resource_graph_lag_seconds": 0.0,
+        "principal_replication_seconds": 0.0,
     },
 }
 
@@ -60,6 +62,9 @@ class Settings:
     vault_dns_seconds: float = TIMING_PROFILES["azure"]["vault_dns_seconds"]
     # How late a change shows in Resource Graph (resource_graph/index.py).
     resource_graph_lag_seconds: float = TIMING_PROFILES["azure"]["resource_graph_lag_seconds"]
+    # How long a new managed identity stays unknown to role assignments (400 PrincipalNotFound), principalType
+    # or not: the directory's replication delay that Azure's own message names.
+    principal_replication_seconds: float = TIMING_PROFILES["azure"]["principal_replication_seconds"]
     # Batch's CMK refusals as plain 400 BadRequest and no "Invalid" state: Azure documents neither.
     generic_errors: bool = False
     # Round-trip time per host kind (entra, arm, keyvault) added to each answer: see latency.py.

@@ -13,6 +13,8 @@ from __future__ import annotations
 import uuid
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import canonical_set
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ENCRYPTION_ROLE_NAME
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import missing_permissions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
@@ -27,6 +29,8 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_vi
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import guid_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import key_name_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import vault_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import REPLICATION_DELAY
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
 
 KEY_PERMISSIONS = [
     "all", "get", "list", "create", "update", "import", "delete", "backup", "restore", "recover", "purge",
@@ -277,14 +281,31 @@ class AccessService(Service):
             }
         }
         operations = self.clients.authorization.role_assignments
-        return self.call(
-            "assign role '{}' to {} on".format(role["name"], self.principal[1]),
-            self.scope,
-            operations.create,
-            self.scope,
-            name,
-            body,
-        )
+        refused = []
+
+        def attempt():
+            try:
+                return (
+                    self.call(
+                        f"assign role '{role['name']}' to {self.principal[1]} on",
+                        self.scope,
+                        operations.create,
+                        self.scope,
+                        name,
+                        body,
+                    ),
+                )
+            except CmkError as error:
+                if error.code != "PrincipalNotFound":
+                    raise
+                refused[:] = [error]
+                return None
+
+        # A new identity reaches role assignments only once the directory has replicated it (Azure's message
+        # says so): waited for, bounded.
+        what = f"the directory to know {self.principal[1]} (a new identity is replicated late)"
+        give_up = lambda timed_out: CmkTimeout(f"{timed_out.message}. Azure's last answer: {refused[0].message}")  # noqa: E731
+        return until(attempt, self.params["wait_timeout"], what, REPLICATION_DELAY, self.ctx, give_up=give_up)[0]
 
     def predict(self, current, desired):
         return desired

@@ -7,6 +7,8 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
+import time
+
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
@@ -29,12 +31,20 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk impo
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import key_access
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import with_key_access
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import granted_at
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import find_vault
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import batch_account_name_problems
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import iso
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import same_key
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import GRANT_DELAY
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import GRANT_SECONDS
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import RECOVERY_DELAY
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import sparse
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
 
+# A refused write is made at most this often (a grant still on its way may need ten minutes).
+MOST_REFUSED_WRITES = 6
 # What check mode shows for a key identifier that an earlier task returns only once it has run.
 KEY_FIELDS = ("identity_type", "user_assigned_identity", "key_source", "key_identifier")
 
@@ -68,6 +78,7 @@ class BatchAccountService(Service):
     def __init__(self, module):
         super().__init__(module)
         self.audit = []  # the findings for the key the account ends up with
+        self.principal = None  # the object id it reaches the key with
 
     @property
     def target(self):
@@ -122,8 +133,11 @@ class BatchAccountService(Service):
 
     def _key_identifier(self, current):
         params = self.params
-        if params.get("key_identifier"):
-            return params["key_identifier"]
+        wanted = params.get("key_identifier")
+        if wanted and current.get("key_identifier") and same_key(wanted, current["key_identifier"], self.ctx.cloud):
+            return current["key_identifier"]  # the same key as Azure compares them: never rewritten
+        if wanted:
+            return wanted.rstrip("/")
         if params.get("key_source") == KEY_VAULT:  # null: check mode only (validate refuses it otherwise)
             self.ctx.warn("key_identifier is null (check mode: assuming an earlier task returns it)")
             return KNOWN_AFTER_APPLY
@@ -143,7 +157,7 @@ class BatchAccountService(Service):
 
     def check(self, current, desired):
         problems = placement_problems(self, current, desired) + vault_group_problems(self, desired)
-        principal = principal_of(self, current, desired, problems)
+        principal = self.principal = principal_of(self, current, desired, problems)
         repoints = current is None or _differs(current, desired, KEY_FIELDS)
         if current and current["key_source"] == KEY_VAULT and repoints and not problems:
             problems += judge_current(self, current)
@@ -265,16 +279,20 @@ class BatchAccountService(Service):
                 self.params["name"],
                 body,
             ),
+            current,
         )
 
-    def _through_propagation(self, desired, write):
-        """``write()``, tried again while Batch refuses it - until wait_timeout - when the account is or will be
-        on a customer-managed key and the preflight found nothing wrong: Batch checks the key with grants as
-        they were minutes ago, and keeps a restored account unavailable a while longer. Nothing is written
-        by a refusal, so trying again is safe; the time waited is returned in ``absorbed``."""
+    def _through_propagation(self, desired, write, current=None):
+        """``write()``, tried again while Batch refuses it, when the account is or will be on a customer-managed
+        key and the refusal can be Azure catching up: Batch checks the key with grants as they were minutes
+        ago, and keeps a restored account unavailable a while longer. A refusal whose cause the checks before
+        the write named (allow_unavailable), or that comes although the identity's role is older than Azure's
+        documented delay, fails at once. The writes are spaced out (2 s, then four times longer each time; six
+        at most, within wait_timeout): a refusal writes nothing, and the pauses are listed in ``absorbed``."""
         if desired["key_source"] != KEY_VAULT:
             return write()
         refused = []
+        known = "; ".join(f["message"] for f in errors(self.audit))
 
         def attempt():
             try:
@@ -282,6 +300,10 @@ class BatchAccountService(Service):
             except CmkError as error:
                 if error.status not in (400, 403, 409):
                     raise
+                if known:
+                    raise CmkError(f"{error.message} (the checks before the write found: {known})") from error
+                if not refused and not _recovering(current or {"key_source": None}, self.audit):
+                    self._refuse_if_settled(desired, error)
                 refused[:] = [error]
                 return None
 
@@ -292,7 +314,30 @@ class BatchAccountService(Service):
             GRANT_DELAY + "; " + RECOVERY_DELAY,
             self.ctx,
             give_up=lambda timed_out: CmkTimeout(f"{timed_out.message}. Azure's last answer: {refused[0].message}"),
+            pauses=sparse,
+            tries=MOST_REFUSED_WRITES,
         )[0]
+
+    def _refuse_if_settled(self, desired, error):
+        """Fail at once when the identity's role on an RBAC vault was granted longer ago than Azure documents
+        for a grant to arrive: waiting cannot help (access policies carry no date: they are waited for)."""
+        if self.principal is None or desired["key_identifier"] in (None, KNOWN_AFTER_APPLY):
+            return
+        key_id = parse_key_identifier(desired["key_identifier"], self.ctx.cloud)
+        vault = find_vault(self.ctx, key_id.vault_name, self.target.vault_group, self.target.near)
+        if vault is None or not vault["enable_rbac_authorization"]:
+            return
+        granted = granted_at(self.ctx, self.principal, "{}/keys/{}".format(vault["id"], key_id.name))
+        if granted is not None and time.time() - granted.timestamp() > GRANT_SECONDS:
+            raise CmkError(
+                "{} - although the identity's role on vault '{}' was granted at {}, longer ago than the {} s Azure "
+                "documents for a grant to arrive: not waited for".format(
+                    error.message, vault["name"], iso(granted), GRANT_SECONDS
+                ),
+                code=error.code,
+                status=error.status,
+                request_id=error.request_id,
+            ) from error
 
     def delete(self, current):
         params = self.params

@@ -27,6 +27,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vaul
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import principal_label
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import subscription_tenant
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.dataplane import vault_tenant
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import normalize as normalize_key
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import missing_data_actions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import normalize_policy
@@ -120,6 +121,9 @@ def key_access(ctx, principal_id, principal, key_identifier, account_tenant, tar
             )
         )
     elif vault is None:
+        elsewhere = _vault_elsewhere(ctx, key_id, account_tenant)
+        if elsewhere is not None:
+            return found + elsewhere
         found.append(
             finding(
                 "vault_not_found",
@@ -143,6 +147,39 @@ def key_access(ctx, principal_id, principal, key_identifier, account_tenant, tar
                 vault["enable_rbac_authorization"],
             )
     return found + _key_findings(ctx, key_id, vault is not None, target)
+
+
+def _vault_elsewhere(ctx, key_id, account_tenant):
+    """Findings that end the audit of a vault Resource Manager does not show: one of another tenant (its
+    challenge names the tenant; Batch refuses it, and the key cannot be read with this tenant's token), or a
+    name that does not resolve (far likelier a typo than a passing fault). None: go on with the key."""
+    try:
+        tenant = vault_tenant(ctx, key_id.vault_url)
+    except CmkUnreachable:
+        return [_unresolved(ctx, key_id)]
+    if not tenant or not account_tenant or tenant.lower() == account_tenant.lower():
+        return None
+    subject = f"vault '{key_id.vault_name}'"
+    return [
+        finding(
+            "vault_tenant_mismatch",
+            ERROR,
+            subject,
+            f"{subject} is in tenant {tenant} (its Key Vault challenge says so), not the account's tenant "
+            f"{account_tenant}: a Batch account can use keys only in a vault of its own tenant",
+            "tenant_id",
+        )
+    ]
+
+
+def _unresolved(ctx, key_id):
+    return finding(
+        "vault_unreachable",
+        ERROR,
+        f"vault '{key_id.vault_name}'",
+        f"{key_id.vault_url} does not answer and no vault of that name is in subscription {ctx.subscription_id} "
+        "(is the vault name right?)",
+    )
 
 
 def _missing_grants(ctx, vault, principal_id, key_name):
@@ -176,18 +213,10 @@ def _key_findings(ctx, key_id, known_vault, target):
     try:
         key = read_key(ctx, key_id, key_id.version, known_vault)
     except CmkUnreachable as exc:
-        severity = UNKNOWN if known_vault else ERROR
-        return [
-            finding(
-                "vault_unreachable",
-                severity,
-                f"vault '{key_id.vault_name}'",
-                f"{key_id.vault_url} could not be reached: " + exc.message
-                if known_vault  # a vault Resource Manager does not know, whose name does not resolve: a typo
-                else f"{key_id.vault_url} does not answer and no vault of that name is in subscription "
-                f"{ctx.subscription_id} (is the vault name right?)",
-            )
-        ]
+        if not known_vault:  # a vault Resource Manager does not know, whose name does not resolve: a typo
+            return [_unresolved(ctx, key_id)]
+        message = f"{key_id.vault_url} could not be reached: " + exc.message
+        return [finding("vault_unreachable", UNKNOWN, f"vault '{key_id.vault_name}'", message)]
     except CmkError as exc:
         return [finding("key_unreadable", UNKNOWN, subject, f"{subject} could not be read to check it: {exc.message}")]
     if key is None:

@@ -15,6 +15,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERROR
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import UNKNOWN
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import WARNING
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import by_severity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import finding
@@ -45,6 +46,7 @@ def report(ctx, names, resource_group, expiry_days, vault_group=None, max_worker
         "accounts": len(entries),
         "compliant": sum(1 for e in entries if e["compliant"]),
         "non_compliant": sum(1 for e in entries if not e["compliant"]),
+        "not_checked": sum(1 for e in entries if not e["checked"]),
         "by_severity": by_severity(every),
         "findings": dict(sorted(Counter(f["code"] for f in every).items())),
     }
@@ -139,9 +141,12 @@ def _entry(ctx, account, vault_group, expiry_days):
         "unavailable": account["unavailable"],
         "unavailable_reason": account["unavailable_reason"],
         "recovering": account.get("recovering", False),
+        # What could not be read (an unreachable vault, a key the caller may not read) leaves the account not
+        # checked - never compliant.
+        "checked": not any(f["severity"] == UNKNOWN for f in findings),
         # A warning is a risk to watch, not a breach: only errors make an account non-compliant - and a
-        # recovering account, not usable yet, though nothing is wrong any more.
-        "compliant": not any(f["severity"] == ERROR for f in findings) and not account.get("recovering"),
+        # recovering account, not usable yet, though nothing is wrong any more; and one not fully checked.
+        "compliant": not any(f["severity"] in (ERROR, UNKNOWN) for f in findings) and not account.get("recovering"),
         "by_severity": by_severity(findings),
         "findings": findings,
     }

@@ -9,6 +9,8 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkUnreachable
@@ -22,6 +24,8 @@ PROBE_KEY = "azure-cmk-batch-probe"
 UNREACHABLE = "unreachable"
 FORBIDDEN = "forbidden"
 READY = "ready"
+# Key Vault's challenge: Bearer authorization="https://login.windows.net/<tenant>", resource="..."
+_CHALLENGE_TENANT = re.compile(r'authorization(?:_uri)?="https://[^/"]+/([^/"]+)', re.I)
 
 
 def answer(ctx, vault_url):
@@ -59,3 +63,16 @@ def wait_until_caller_may_read(ctx, vault_url, timeout):
         GRANT_DELAY,
         ctx,
     )
+
+
+def vault_tenant(ctx, vault_url):
+    """The tenant of the vault at ``vault_url``, as its challenge names it (read once per run; None when it names
+    none). For a vault Resource Manager does not show the caller: one in another subscription or tenant.
+    Raises CmkUnreachable when the name does not resolve."""
+
+    def fetch():
+        header = ctx.call("ask the tenant of", vault_url, ctx.clients.vault_challenge, vault_url)
+        found = _CHALLENGE_TENANT.search(header or "")
+        return found.group(1) if found else None
+
+    return ctx.once(("vault tenant", vault_url.lower()), fetch)

@@ -16,6 +16,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base im
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import GUID
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import identity_name_problems
 
 
@@ -49,13 +50,15 @@ def find_identity(ctx, reference, resource_group, option):
     exist or an identity of that name lives in another group of the subscription: plain mistakes."""
     if reference.startswith("/"):
         try:
-            parsed = _resource_id.parse(reference)
+            parsed = _resource_id.parse_as(reference, "Microsoft.ManagedIdentity", "userAssignedIdentities")
         except ValueError as exc:
             raise CmkValidationError(f"{option}: {exc}") from exc
         resource_group, reference = parsed["resource_group"], parsed["name"]
     found = get_identity(ctx, resource_group, reference)
     if found is None:
         group_location(ctx, resource_group, option + " (its resource group)")
+        if GUID.match(reference):
+            raise CmkValidationError(_an_id_for_a_name(ctx, reference, resource_group, option))
         elsewhere = [i["resource_group"] for i in _listed(ctx) if i["name"].lower() == reference.lower()]
         if elsewhere:
             raise CmkValidationError(
@@ -64,6 +67,22 @@ def find_identity(ctx, reference, resource_group, option):
                 )
             )
     return found
+
+
+def _an_id_for_a_name(ctx, guid, resource_group, option):
+    """What to say of a GUID given where an identity's name goes: often its client or principal id."""
+    for identity in _listed(ctx):
+        for field, what in (("client_id", "client id"), ("principal_id", "principal (object) id")):
+            if (identity[field] or "").lower() == guid.lower():
+                return (
+                    f"{option}: '{guid}' is the {what} of user-assigned identity '{identity['name']}' (resource group "
+                    f"'{identity['resource_group']}'); give the identity's name or resource id"
+                )
+    hint = " (a principal's object id goes in object_id)" if option == "identity" else ""
+    return (
+        f"{option}: '{guid}' is a GUID, and no user-assigned identity of that name is in resource group "
+        f"'{resource_group}'; give the identity's name or resource id{hint}"
+    )
 
 
 def _listed(ctx):

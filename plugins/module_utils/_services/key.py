@@ -17,7 +17,10 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkUnreachable
 from ansible_collections.azure_cmk.batch.plugins.module_utils._lock import held
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import EXPIRY_WARNING_DAYS
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_subject
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
@@ -172,7 +175,30 @@ class KeyService(Service):
                 ", ".join(asked), self.params["name"], self.params["vault_name"]
             )
             self._guard(what, "(new)" if self.params.get("rotate") else (current or {}).get("version"))
+        if not problems and desired["expires"] != (current or {}).get("expires"):
+            self._warn_expiring(current, desired)
         return problems
+
+    def _warn_expiring(self, current, desired):
+        """An expiry this task sets within the compliance report's default warning window, on a key accounts
+        use: allowed, but they go down then unless the key is rotated or they move."""
+        subject = key_subject(self.params["vault_name"], self.params["name"])
+        soon = [
+            f for f in key_findings(desired, subject, expiry_days=EXPIRY_WARNING_DAYS) if f["code"] == "key_expiring"
+        ]
+        version = "(new)" if self.params.get("rotate") else (current or {}).get("version")
+        accounts = (
+            accounts_using(
+                self.ctx, vault_name=self.params["vault_name"], key_name=self.params["name"], version=version
+            )
+            if soon
+            else []
+        )
+        if accounts:
+            self.ctx.warn(
+                "{}: Batch account(s) {} become unavailable then unless the key is rotated (versionless ids follow "
+                "the new version) or they move to another key".format(soon[0]["message"], ", ".join(accounts))
+            )
 
     def guard_delete(self, current):
         self._guard("deleting key '{}'".format(self.params["name"]))

@@ -25,7 +25,7 @@ def caller_object_id(ctx):
 def _batch_principal(ctx, reference, resource_group, revoking):
     if reference.startswith("/"):
         try:
-            parsed = _resource_id.parse(reference)
+            parsed = _resource_id.parse_as(reference, "Microsoft.Batch", "batchAccounts")
         except ValueError as exc:
             raise CmkValidationError(f"batch_account: {exc}") from exc
         resource_group, name = parsed["resource_group"], parsed["name"]

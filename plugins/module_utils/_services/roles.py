@@ -13,6 +13,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import re
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import REQUIRED_DATA_ACTIONS
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import GUID
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_time
 
 
 def _role(body):
@@ -93,3 +94,14 @@ def missing_data_actions(ctx, principal_id, scope, actions=REQUIRED_DATA_ACTIONS
         ):
             permissions += _permissions(ctx, props["roleDefinitionId"])
     return [action for action in actions if not _allows(permissions, action)]
+
+
+def granted_at(ctx, principal_id, scope):
+    """When the newest role assignment of ``principal_id`` that covers ``scope`` was made or changed (a
+    datetime; None when there is none or Azure gives no date)."""
+    times = []
+    for body in assignments_of(ctx, principal_id, scope):
+        props = body.get("properties") or {}
+        if _covers(props.get("scope") or "", scope):
+            times += [parse_time(props.get(name), name) for name in ("createdOn", "updatedOn") if props.get(name)]
+    return max(times) if times else None

@@ -19,6 +19,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_ac
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_on
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import subscription_tenant
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.roles import missing_data_actions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import get_vault
@@ -89,8 +90,15 @@ class VaultService(Service):
     def check(self, current, desired):
         problems = []
         name = self.params["name"]
+        wanted_tenant = self.params.get("vault_tenant")
+        own = subscription_tenant(self.ctx) if wanted_tenant else None
+        if wanted_tenant and wanted_tenant.lower() != own.lower():
+            problems.append(
+                f"vault_tenant: {wanted_tenant} is not the tenant of subscription {self.clients.subscription_id} "
+                f"({own}); a Batch account can use keys only in a vault of its own tenant"
+            )
         if current is None:
-            problems += self._name_free(name)
+            problems += [] if problems else self._name_free(name)
         else:
             problems += _one_way_problems(current, desired, self.params)
             if desired["enable_rbac_authorization"] and not current["enable_rbac_authorization"] and not problems:

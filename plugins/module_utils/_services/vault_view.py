@@ -10,6 +10,7 @@ from __future__ import annotations
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import vault_url
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import tracked_fields
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
 
@@ -55,6 +56,12 @@ def vault_or_prediction(ctx, name, resource_group, rbac=True, assumed=""):
     if vault is not None:
         return vault
     group_location(ctx, resource_group)  # a wrong group is a mistake, not something an earlier task creates
+    elsewhere = find_vault(ctx, name)
+    if elsewhere is not None:  # a plain mistake too: refused in check mode alike
+        raise CmkValidationError(
+            f"resource_group: vault '{name}' is in resource group '{elsewhere['resource_group']}', "
+            f"not '{resource_group}'"
+        )
     missing = f"vault '{name}' does not exist in resource group '{resource_group}'"
     ctx.not_yet("vault_name", missing, check_message=missing + assumed)
     vault_id = _resource_id.build(ctx.subscription_id, resource_group, "Microsoft.KeyVault", "vaults", name)

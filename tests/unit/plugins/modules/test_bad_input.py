@@ -118,6 +118,19 @@ def _key_dates(**attributes):
 
 
 CASES = [
+    # Issue 18: plain mistakes that check mode used to show as changes.
+    (
+        "grant-guid-as-identity-name",
+        keyvault_access_policy.main,
+        {"vault_name": "kv-good", "resource_group": RG, "identity": "11111111-2222-4333-8444-555555555555"},
+        "identity: '11111111-2222-4333-8444-555555555555' is a GUID, and no user-assigned identity of that name",
+    ),
+    (
+        "grant-wrong-vault-group",
+        keyvault_access_policy.main,
+        {"vault_name": "kv-good", "resource_group": "rg-other", "identity": "id-good", "principal_resource_group": RG},
+        "resource_group: vault 'kv-good' is in resource group 'rg-cmk', not 'rg-other'",
+    ),
     # user_identity / user_identity_info
     ("identity-bad-name", user_identity.main, {"name": "x!", "resource_group": RG}, "name: 'x!' is not valid"),
     (
@@ -515,7 +528,48 @@ CASES = [
         "account-negative-wait",
         batch_account_cmk.main,
         dict(_id("cmk"), wait_timeout=-5),
-        "wait_timeout: must be 0 or more seconds",
+        "wait_timeout: must be more than 0 seconds, not -5",
+    ),
+    (
+        "grant-batch-account-id-of-a-subscription",  # issue 18: ended in "Unexpected error: ValueError"
+        keyvault_access_policy.main,
+        {"vault_name": "kv-good", "resource_group": RG, "batch_account": "/subscriptions/x"},
+        "batch_account: '/subscriptions/x' is not the id of a Microsoft.Batch/batchAccounts resource",
+    ),
+    (
+        "vault-in-another-tenant",  # issue 18: it created the vault, then failed
+        keyvault.main,
+        {
+            "name": "kv-fabrikam-x",
+            "resource_group": RG,
+            "enable_purge_protection": True,
+            "vault_tenant": "a3d9b1c7-8e2f-4b6a-9d5c-0f1e2a3b4c5d",
+        },
+        "vault_tenant: a3d9b1c7-8e2f-4b6a-9d5c-0f1e2a3b4c5d is not the tenant of subscription",
+    ),
+    (
+        "account-zero-wait",  # issue 18: it used to write the account, then fail at once, leaving it Creating
+        batch_account_cmk.main,
+        dict(_id("cmk"), wait_timeout=0),
+        "wait_timeout: must be more than 0 seconds, not 0",
+    ),
+    (
+        "key-zero-wait",
+        keyvault_cmk_key.main,
+        _key(wait_timeout=0),
+        "wait_timeout: must be more than 0 seconds, not 0",
+    ),
+    (
+        "identity-nested-tag",  # issue 18: written as the text "{'team': 'x'}" without a word
+        user_identity.main,
+        {"name": "id-new", "resource_group": RG, "tags": {"owner": {"team": "x"}}},
+        "tags: the value of 'owner' is a dict; tag values are text",
+    ),
+    (
+        "vault-nested-tag",
+        keyvault.main,
+        {"name": "kv-new-tags", "resource_group": RG, "enable_purge_protection": True, "tags": {"a": [1, 2]}},
+        "tags: the value of 'a' is a list; tag values are text",
     ),
     (
         "identity-huge-tag",
@@ -569,6 +623,8 @@ def test_bad_input_fails_naming_the_field_and_writes_nothing(request, main, args
 # Mistakes no earlier task of the play can make right: refused in check mode too, with the same message
 # (a vault-name typo is not one: an earlier task may create a vault of that name).
 NOT_FOR_LATER = {
+    "grant-guid-as-identity-name",
+    "grant-wrong-vault-group",
     "account-identity-in-other-group",
     "account-wrong-vault-group",
     "key-silently-disabled",
@@ -592,3 +648,14 @@ def test_plain_mistakes_are_refused_in_check_mode_too(request, main, args, messa
     assert result.get("failed"), result
     assert message in result["msg"], result["msg"]
     assert writes_since(world, seq) == []
+
+
+def test_a_client_id_given_as_an_identity_name_is_named(run_module, world):
+    """The client id of an identity, where its name goes: refused in check mode too, naming the identity."""
+    client = next(i for i in world.store.resources(rtype="Microsoft.ManagedIdentity/userAssignedIdentities"))
+    args = {"vault_name": "kv-good", "resource_group": RG, "identity": client["properties"]["clientId"]}
+    for check in (True, False):
+        result = run_module(keyvault_access_policy.main, args, check=check)
+        assert (
+            result.get("failed") and f"is the client id of user-assigned identity '{client['name']}'" in result["msg"]
+        )

@@ -112,7 +112,7 @@ def test_every_finding_is_reported_where_it_is(run_module, emulator, control, co
             "gone": (_kv(base + "/nosuchkey"), "key_missing"),
             "pinned": (_kv(key["id"]), "pinned_version_with_rotation_policy"),
             "badid": (_kv("https://kv-report.vault.azure.net/secrets/x"), "key_identifier_invalid"),
-            "elsewhere": (_kv("https://kv-nowhere.vault.azure.net/keys/cmk"), "vault_not_found"),
+            "nowhere": (_kv("https://kv-nowhere.vault.azure.net/keys/cmk"), "vault_unreachable"),  # a typo
         }
         for name, (encryption, _code) in cases.items():
             _clone(emulator, account, name, **encryption)
@@ -171,6 +171,7 @@ def test_named_accounts_and_the_summary(run_module, emulator, compliant):
         "accounts": 2,
         "compliant": 1,
         "non_compliant": 1,
+        "not_checked": 0,
         "by_severity": {"error": 1, "warning": 0, "unknown": 0},
         "findings": {"account_missing": 1},
     }
@@ -245,3 +246,16 @@ def test_workers_read_each_vault_and_key_once(run_module, emulator, control):
     assert sum(1 for e in entries if e.path.endswith("/token")) == 2  # Resource Manager, Key Vault
     reads = Counter(e.host for e in entries if e.host.endswith(".vault.azure.net") and e.status != 401)
     assert reads == {f"{v}.vault.azure.net": 3 for v in fleet["vaults"]}, reads
+
+
+def test_an_account_the_report_could_not_check_is_not_compliant(run_module, emulator, compliant):
+    """Issue 18: a key the caller may not read leaves the account not checked - never counted compliant."""
+    run_module(
+        keyvault_access_policy.main,
+        {"vault_name": "kv-report", "resource_group": RG, "caller": True, "state": "absent", "force": True},
+    )
+    result = run_module(cmk_compliance_info.main, {"resource_group": RG})
+    (good,) = result["accounts"]
+    assert [f["code"] for f in good["findings"]] == ["key_unreadable"]
+    assert good["checked"] is False and good["compliant"] is False and good["unavailable"] is False
+    assert result["summary"]["not_checked"] == 1 and result["summary"]["compliant"] == 0

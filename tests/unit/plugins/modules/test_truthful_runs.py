@@ -268,3 +268,18 @@ def test_only_what_an_account_relies_on_is_guarded(run_module, emulator, on_cmk)
     assert reader_gone["changed"]
     refused = run_module(keyvault_access_policy.main, dict(rbac, identity="id-truth", state="absent"))
     assert refused["failed"] and "Batch account(s) truthful (resource group rg-cmk)" in refused["msg"]
+
+
+def test_an_expiry_within_the_warning_window_warns_naming_the_accounts(run_module, emulator, on_cmk):
+    """Issue 18: allowed (the key is still usable), but the accounts go down in 36 hours unless it rotates."""
+    import datetime
+
+    soon = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=36)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = run_module(keyvault_cmk_key.main, dict(KEY, expires=soon))
+    assert result["changed"] and not result.get("failed"), result
+    assert any(
+        "within 30 days" in w and "Batch account(s) truthful (resource group rg-cmk) become unavailable" in w
+        for w in result["warnings"]
+    ), result["warnings"]
+    later = run_module(keyvault_cmk_key.main, dict(KEY, expires="2099-01-01T00:00:00Z"))
+    assert later["changed"] and not [w for w in later["warnings"] if "within 30 days" in w]

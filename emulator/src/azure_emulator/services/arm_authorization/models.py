@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -60,7 +61,9 @@ def check_new(emu: Emulator, scope: str, name: str, props: dict[str, Any], role_
     principal_id = props.get("principalId", "")
     if not GUID.match(principal_id):
         raise ArmError(400, "InvalidPrincipalId", "A valid principal ID must be provided for role assignment.")
-    if not props.get("principalType") and emu.store.principal(principal_id) is None:
+    principal = emu.store.principal(principal_id)
+    unknown = not props.get("principalType") and principal is None
+    if unknown or _replicating(emu, principal):
         tenant = emu.store.data["subscriptions"]
         tenant_id = next(iter(tenant.values()))["tenantId"] if tenant else ""
         raise ArmError(
@@ -72,6 +75,13 @@ def check_new(emu: Emulator, scope: str, name: str, props: dict[str, Any], role_
             "error might be related to a replication delay. In this case, set the role assignment principalType "
             "property to a value, such as ServicePrincipal, User, or Group.  See https://aka.ms/docs-principaltype",
         )
+
+
+def _replicating(emu: Emulator, principal: dict[str, Any] | None) -> bool:
+    """A new managed identity stays unknown to role assignments until the directory has replicated it, even
+    with principalType set (reported in MicrosoftDocs/azure-docs#103085): principal_replication_seconds."""
+    made = (principal or {}).get("createdAt")
+    return made is not None and time.time() - made < emu.settings.principal_replication_seconds
 
 
 def duplicate_of(emu: Emulator, scope: str, name: str, principal_id: str, role_guid: str) -> dict[str, Any] | None:

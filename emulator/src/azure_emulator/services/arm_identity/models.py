@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -22,6 +23,8 @@ def register_principal(store: Store, tenant_id: str, display_name: str) -> dict[
             "displayName": display_name,
             "type": "ManagedIdentity",
             "secretHashes": [],
+            # When it was made: role assignments meet it only once the directory has replicated it.
+            "createdAt": time.time(),
         }
     )
     return {"principalId": principal_id, "clientId": client_id, "tenantId": tenant_id}
