@@ -184,6 +184,19 @@ class Clients:
             raise exceptions.HttpResponseError(response=response)
         return response.json()
 
+    def arm_tags(self, resource_id, operation, tags):
+        """The Tags API's PATCH at a resource (``Merge``, ``Replace`` or ``Delete``): Azure merges on its side, so
+        two writers adding tags at once keep both (a read-merge-write of the whole map would lose one)."""
+        rest = import_sdk("azure.core.rest", "azure-core")
+        exceptions = import_sdk("azure.core.exceptions", "azure-core")
+        url = f"{self.cloud.arm_endpoint}{resource_id}/providers/Microsoft.Resources/tags/default"
+        body = {"operation": operation, "properties": {"tags": tags}}
+        request = rest.HttpRequest("PATCH", url, params={"api-version": "2025-03-01"}, json=body)
+        response = self._arm_pipeline().send_request(request)
+        if response.status_code >= 400:
+            raise exceptions.HttpResponseError(response=response)
+        return response.json()
+
     def vault_challenge(self, vault_url):
         """The ``WWW-Authenticate`` header a vault answers a request without a token with (Key Vault's documented
         challenge, which names the vault's tenant), or None. One try: a name that does not resolve is no fault."""

@@ -1,9 +1,10 @@
 # Copyright: azure_cmk.batch contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A lock per resource on this controller. Key Vault has no conditional create: two runs that both find
-no key both make one, and the key gets two versions. The forks of a playbook, parallel playbooks and the
-jobs of one AWX execution node share this machine, so a file lock makes their check-then-create take
-turns. Writers on other machines are not covered: modules detect and report their versions instead.
+no key both make one, and the key gets two versions. The forks of a playbook and playbooks side by side
+share this machine's temporary directory, so a file lock there makes their check-then-create take turns.
+Writers that do not share it - other machines, AWX jobs (each in its own container) - are not covered:
+modules detect and report their versions instead (key_writers.py).
 
 FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 """

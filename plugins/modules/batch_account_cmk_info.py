@@ -40,10 +40,14 @@ EXAMPLES = r"""
     resource_group: rg-batch
   register: found
 
-- name: Fail when it cannot reach its key
+- name: Fail when it does not exist or cannot reach its key
+  vars:
+    account: "{{ found.batch_accounts | first | default({}) }}"
   ansible.builtin.assert:
-    that: not (found.batch_accounts[0].unavailable | bool)
-    fail_msg: "{{ found.batch_accounts[0].unavailable_reason | default('unavailable', true) }}"
+    that:
+      - found.batch_accounts | length == 1
+      - not account.unavailable
+    fail_msg: "{{ account.unavailable_reason | default('Batch account batchcmk01 does not exist in rg-batch', true) }}"
 """
 
 RETURN = r"""

@@ -90,6 +90,17 @@ options:
       - Create a new version now (always a change). With a new O(key_type) or O(key_size), the new version has them.
     type: bool
     default: false
+  disable_concurrent_versions:
+    description:
+      - After this task makes a version (a new key, O(rotate)), versions another writer made in the same moment
+        are always reported as a warning - Key Vault has no conditional create, and the per-key lock orders only
+        runs that share this machine's temporary directory (the forks of a playbook, playbooks side by side),
+        not AWX jobs, each in its own container.
+      - V(true) also disables every version of that moment but the newest (the one a versionless key id
+        follows), so that runs that each made one agree on which stays; a version a Batch account is pinned to
+        is left enabled, with a warning.
+    type: bool
+    default: false
   recover:
     description: Recover a soft-deleted key of this name instead of failing.
     type: bool
@@ -248,6 +259,7 @@ ARGUMENT_SPEC = dict(
         ),
     ),
     rotate=dict(type="bool", default=False),
+    disable_concurrent_versions=dict(type="bool", default=False),
     recover=dict(type="bool", default=True),
     purge_deleted=dict(type="bool", default=False),
     wait_timeout=dict(type="int", default=120),

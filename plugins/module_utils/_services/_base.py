@@ -62,6 +62,10 @@ class Service:
         """Whether no operation is in progress on ``resource`` (provisioning states Azure reports as ongoing)."""
         return (resource.get("provisioning_state") or "Succeeded") not in IN_PROGRESS
 
+    def _tags_to_write(self, desired):
+        """What the Tags API is sent: the task's tags to merge, or (purge_tags) the whole set."""
+        return desired["tags"] if self.params.get("purge_tags") else self.params.get("tags")
+
     def guard_delete(self, current):
         """Refuse (CmkValidationError) deleting what a Batch account needs, unless forced."""
 
@@ -86,3 +90,10 @@ def merge_tags(current, wanted, purge):
         return dict(wanted)
     current.update(wanted)
     return current
+
+
+def write_tags(ctx, resource_id, wanted, purge):
+    """Set a resource's tags through the Tags API: ``wanted`` merged into Azure's (``purge``: replacing them), on
+    Azure's side, so a tag another writer or Azure Policy adds meanwhile is kept."""
+    operation = "Replace" if purge else "Merge"
+    ctx.call("update tags of", resource_id, ctx.clients.arm_tags, resource_id, operation, wanted or {})

@@ -16,6 +16,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import write_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import judge
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import judge_current
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_checks import placement_problems
@@ -264,10 +265,12 @@ class BatchAccountService(Service):
             )
         if "public_network_access" in changed:
             props["publicNetworkAccess"] = desired["public_network_access"]
-        if "tags" in changed:
-            body["tags"] = desired["tags"]
         if props:
             body["properties"] = props
+        if "tags" in changed:
+            write_tags(self.ctx, current["id"], self._tags_to_write(desired), self.params.get("purge_tags"))
+        if not body:
+            return
         operations = self.clients.batch.batch_account
         self._through_propagation(
             desired if current["key_source"] != KEY_VAULT else dict(desired, key_source=KEY_VAULT),

@@ -13,6 +13,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import tracked_fields
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import write_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import refuse_breaking
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_group import group_location
@@ -132,15 +133,8 @@ class IdentityService(Service):
             body,
         )
 
-    def update(self, current, desired):
-        self.call(
-            "update user-assigned identity",
-            current["id"],
-            self.clients.msi.user_assigned_identities.update,
-            self.params["resource_group"],
-            self.params["name"],
-            {"tags": desired["tags"]},
-        )
+    def update(self, current, desired):  # only tags can change
+        write_tags(self.ctx, current["id"], self._tags_to_write(desired), self.params.get("purge_tags"))
 
     def guard_delete(self, current):
         accounts = accounts_using(self.ctx, identity_id=current["id"])

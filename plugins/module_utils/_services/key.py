@@ -33,6 +33,8 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_chec
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import DEFAULT_OPS
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import normalize
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_view import spelled_ops
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_writers import settle_doubles
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key_writers import versions_since
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import POLICY_FIELDS
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.rotation_policy import sdk_policy
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_view import vault_or_prediction
@@ -47,6 +49,7 @@ class KeyService(Service):
         super().__init__(module)
         self._vault = None
         self.made = None  # the version this run made, if any
+        self.disabled = []  # versions another writer made meanwhile, disabled on request
 
     @property
     def MANAGED(self):
@@ -301,24 +304,13 @@ class KeyService(Service):
             timeout=self.params["wait_timeout"],
         )
         self.made = made.properties.version
-        self._report_other_writers(made.properties.version)
-
-    def _report_other_writers(self, ours):
-        """Versions made since this run read the key, by someone else: a run on another machine (the lock
-        only orders the runs of this one). Reported, so a doubled version does not go unnoticed."""
-        listed = self.keys.list_properties_of_key_versions(self.params["name"])
-        versions = self.call("list versions of", self.header(None), list, listed)
-        others = sorted(
-            v.version
-            for v in versions
-            if v.version != ours and v.created_on and v.created_on.timestamp() >= self._read_at
-        )
-        if others:
-            self.ctx.warn(
-                "key '{}': version(s) {} were made by another writer at the same time as this run's {}".format(
-                    self.params["name"], ", ".join(others), ours
-                )
-            )
+        window = [
+            made  # the version this run read is not of the moment, even within the second the clock rounds to
+            for made in versions_since(self.ctx, self.keys, self.header(None), name, self._read_at)
+            if made[0] != previous
+        ]
+        if any(version != self.made for version, _ in window):
+            self.disabled = settle_doubles(self.ctx, self.keys, self.header(None), self.params, self.made, window)
 
     def delete(self, current):
         poller = self.call("delete key", current["versionless_id"], self.keys.begin_delete_key, self.params["name"])

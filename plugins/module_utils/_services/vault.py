@@ -15,6 +15,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import Service
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import merge_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._base import write_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import account_label
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_on
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import accounts_using
@@ -220,18 +221,19 @@ class VaultService(Service):
 
     def update(self, current, desired):
         changed = {k: v for k, v in desired.items() if current.get(k) != v}
-        body = {"properties": _properties(changed)}
+        properties = _properties(changed)
+        if properties:
+            operations = self.clients.keyvault.vaults
+            self.call(
+                "update key vault",
+                current["id"],
+                operations.update,
+                self.params["resource_group"],
+                self.params["name"],
+                {"properties": properties},
+            )
         if "tags" in changed:
-            body["tags"] = desired["tags"]
-        operations = self.clients.keyvault.vaults
-        self.call(
-            "update key vault",
-            current["id"],
-            operations.update,
-            self.params["resource_group"],
-            self.params["name"],
-            body,
-        )
+            write_tags(self.ctx, current["id"], self._tags_to_write(desired), self.params.get("purge_tags"))
 
     def delete(self, current):
         operations = self.clients.keyvault.vaults

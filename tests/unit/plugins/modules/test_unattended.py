@@ -200,3 +200,53 @@ def test_a_new_identity_is_granted_once_the_directory_knows_it(run_module, emula
         e for e in emulator.journal.entries() if e.method == "PUT" and "roleAssignments" in e.path and e.status == 400
     ]
     assert refusals  # the emulator did refuse it first
+
+
+def test_a_version_another_job_made_meanwhile_is_reported_and_on_request_disabled(run_module, emulator, control):
+    """Two AWX jobs do not share the per-key lock (each has its own /tmp): both may rotate at once. The run
+    that sees the other's version says so; with disable_concurrent_versions the older one of the moment is
+    disabled, so both runs agree that the newest stays."""
+    import threading
+    import time
+
+    from azure.identity import ClientSecretCredential
+    from azure.keyvault.keys import KeyClient
+
+    _vault_and_key(run_module, "kv-doubles")
+    # Our rotation's answer comes late; meanwhile "another job" rotates the same key.
+    control("POST", "faults", json={"kind": "delay", "delay": 2, "method": "POST", "path": "/keys/cmk/rotate$"})
+    info = emulator.ready_info()
+    other = KeyClient(
+        "https://kv-doubles.vault.azure.net",
+        ClientSecretCredential(info["tenant_id"], info["client_id"], info["client_secret"]),
+    )
+
+    def another_job():
+        while control("GET", "faults")["value"][0]["count"]:  # until our rotation is being answered
+            time.sleep(0.05)
+        other.rotate_key("cmk")
+
+    racer = threading.Thread(target=another_job)
+    racer.start()
+    ours = _ok(
+        run_module(
+            keyvault_cmk_key.main,
+            {
+                "vault_name": "kv-doubles",
+                "resource_group": RG,
+                "name": "cmk",
+                "rotate": True,
+                "disable_concurrent_versions": True,
+            },
+        )
+    )
+    racer.join()
+    record = emulator.store.data["vaultData"]["kv-doubles"]["keys"]["cmk"]
+    first, theirs, newest = record["order"]
+    assert ours["key"]["version"] == newest
+    assert any(theirs in w and "another writer" in w for w in ours["warnings"]), ours["warnings"]
+    assert record["versions"][theirs]["attributes"]["enabled"] is False
+    assert (
+        record["versions"][newest]["attributes"]["enabled"] is True
+        and record["versions"][first]["attributes"]["enabled"] is True
+    )

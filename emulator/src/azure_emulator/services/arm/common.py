@@ -27,6 +27,7 @@ API_VERSIONS: dict[str, tuple[str, ...]] = {
     "microsoft.keyvault/vaults": ("2026-05-15", "2026-02-01", "2025-05-01", "2024-11-01", "2023-07-01"),
     "microsoft.managedidentity/userassignedidentities": ("2024-11-30", "2023-01-31", "2018-11-30"),
     "microsoft.authorization/roleassignments": ("2022-04-01", "2020-10-01-preview"),
+    "microsoft.resources/tags": ("2025-04-01", "2025-03-01", "2024-03-01", "2022-09-01", "2021-04-01"),
     # 2022-05-01-preview: az CLI 2.91's `az role assignment create --role <name>` (Azure serves it).
     "microsoft.authorization/roledefinitions": ("2022-04-01", "2022-05-01-preview", "2018-01-01-preview"),
     # azure-mgmt-resourcegraph 8.0.x's; 2022-10-01 and 2024-04-01 answer alike (the az extension's).

@@ -22,6 +22,7 @@ from ..arm_keyvault import handlers as keyvault
 from ..arm_keyvault import keys as keyvault_keys
 from . import common
 from . import resources
+from . import tags
 
 if TYPE_CHECKING:
     from ... import Emulator
@@ -43,6 +44,7 @@ class ArmService(Service):
     routes: list[Route] = [
         *graph.ROUTES,
         *resources.ROUTES,
+        *tags.ROUTES,
         *identity.ROUTES,
         *keyvault.ROUTES,
         *keyvault_keys.ROUTES,
