@@ -248,6 +248,7 @@ def test_workers_read_each_vault_and_key_once(run_module, emulator, control):
     assert reads == {f"{v}.vault.azure.net": 3 for v in fleet["vaults"]}, reads
 
 
+@pytest.mark.emulator_settings(grant_propagation_seconds=0)
 def test_an_account_the_report_could_not_check_is_not_compliant(run_module, emulator, compliant):
     """Issue 18: a key the caller may not read leaves the account not checked - never counted compliant."""
     run_module(

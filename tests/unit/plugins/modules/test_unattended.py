@@ -117,9 +117,9 @@ def test_a_refusal_the_checks_named_is_not_tried_again(run_module, emulator):
     )
     run_module(batch_account_cmk.main, args)  # Batch notices the loss on a read
     seq = emulator.journal.last_seq
-    tagged = run_module(batch_account_cmk.main, dict(args, tags={"team": "render"}, allow_unavailable=True))
-    assert tagged.get("failed"), tagged
-    assert "the checks before the write found" in tagged["msg"] and "is disabled" in tagged["msg"]
+    closed = run_module(batch_account_cmk.main, dict(args, public_network_access="Disabled", allow_unavailable=True))
+    assert closed.get("failed"), closed
+    assert "the checks before the write found" in closed["msg"] and "is disabled" in closed["msg"]
     assert len(_account_writes(emulator, seq)) == 1
 
 
