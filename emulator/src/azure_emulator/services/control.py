@@ -106,7 +106,7 @@ def fleet(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     from ..fleet import build
 
     spec = _body(request)
-    known = {"accounts", "vaults", "key_size", "group", "prefix", "subscriptions"}
+    known = {"accounts", "vaults", "key_size", "group", "prefix", "subscriptions", "pools_per_account"}
     if not isinstance(spec, dict) or "accounts" not in spec or set(spec) - known:
         raise ArmError(
             400, "InvalidFleet", f"The fleet takes 'accounts' and optionally {sorted(known - {'accounts'})}."
