@@ -41,15 +41,17 @@ def _account_id(params: dict[str, str]) -> str:
 def _context(
     emu: Emulator, request: Request, params: dict[str, str], action: str
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """(account, pool or None) after the api-version, the group, RBAC on the pool and the account's existence."""
+    """(account, pool or None) after the api-version, the group, RBAC (on the pool, or the account for a list)
+    and the account's existence."""
     common.require_api_version(request, RTYPE)
     common.resource_group(emu, params["sub"], params["rg"])
-    rid = pools.pool_id(_account_id(params), params.get("name", ""))
-    common.authorize(emu, request, rid if "name" in params else _account_id(params), f"{RTYPE}/{action}")
-    account = emu.store.resource(_account_id(params))
+    account_id = _account_id(params)
+    rid = pools.pool_id(account_id, params["name"]) if "name" in params else None
+    common.authorize(emu, request, rid or account_id, f"{RTYPE}/{action}")
+    account = emu.store.resource(account_id)
     if account is None:
         raise common.not_found(accounts.RTYPE, params["account"], params["rg"])
-    return account, emu.store.resource(rid) if "name" in params else None
+    return account, emu.store.resource(rid) if rid else None
 
 
 def not_found() -> BatchError:

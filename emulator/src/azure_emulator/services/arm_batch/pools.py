@@ -232,7 +232,7 @@ def write(body: dict[str, Any], props: dict[str, Any], given_scale: dict[str, An
     """Put the writable ``props`` into ``body``, allocate when the scale changed, stamp the time and ETag."""
     stamp = now()
     kept = {k: v for k, v in body["properties"].items() if k in READ_ONLY}
-    body["properties"] = {**{k: v for k, v in props.items()}, **kept, "lastModified": stamp}
+    body["properties"] = {**props, **kept, "lastModified": stamp}
     if resize:
         allocate(body["properties"], given_scale, stamp)
     stamp_etag(body)
