@@ -13,7 +13,12 @@ take seconds. What it makes, in ``group`` (names from ``prefix``):
   rotation policy (rotate 90 days after creation), so accounts pinned to them draw a warning;
 - ``accounts`` Batch accounts, account i in subscription i % n: every fifth on Microsoft.Batch without
   identity, the others on Microsoft.KeyVault with their subscription's identity and the key of vault
-  ``i % vaults`` - versionless, or pinned to the old version for every third account.
+  ``i % vaults`` - versionless, or pinned to the old version for every third account;
+- ``pools_per_account`` pools in each account (``pool00``, ``pool01``...): Linux (Ubuntu 22.04), the even-numbered
+  with their temporary disk encrypted (``targets: [TemporaryDisk]``), the odd-numbered without disk encryption;
+  pool j of account i has ``1 + (i + j) % 3`` dedicated nodes and ``j % 2`` low-priority ones. With pools, the
+  first account also has ``win-cmk``: a Windows pool (OsDisk and TemporaryDisk) whose OS disk uses its own key,
+  ``pool-cmk`` in the first vault (versioned, as Batch requires), through the first subscription's identity.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import uuid
 from typing import TYPE_CHECKING
 from typing import Any
 
+from . import fleet_pools
 from . import lro
 from . import propagation
 from .errors import EmulatorError
@@ -48,6 +54,7 @@ ROTATION_POLICY = {
     "attributes": {"expiryTime": "P2Y"},
 }
 LIMIT = 10_000
+POOLS_LIMIT = 20
 
 
 class FleetError(ValueError):
@@ -90,12 +97,15 @@ def build(
     group: str = "rg-fleet",
     prefix: str = "fleet",
     subscriptions: int = 1,
+    pools_per_account: int = 0,
 ) -> dict[str, Any]:
     """Make the fleet (see the module's docstring); all or nothing. Returns what was made."""
     if not (0 <= accounts <= LIMIT and 1 <= vaults <= 999 and 1 <= subscriptions <= 100):
         raise FleetError(f"accounts must be 0..{LIMIT}, vaults 1..999 and subscriptions 1..100")
+    if not 0 <= pools_per_account <= POOLS_LIMIT:
+        raise FleetError(f"pools_per_account must be 0..{POOLS_LIMIT}")
     shape = {"accounts": accounts, "vaults": vaults, "key_size": key_size, "group": group, "prefix": prefix}
-    shape["subscriptions"] = subscriptions
+    shape.update(subscriptions=subscriptions, pools_per_account=pools_per_account)
     with emu.store.lock:
         before = emu.store.snapshot()
         try:
@@ -153,6 +163,7 @@ def _build(emu: Emulator, call: _Caller, shape: dict[str, Any]) -> dict[str, Any
         for v, name in enumerate(vault_names)
     ]
     counts = _accounts(emu, call, shape, rg_paths, identities, keys)
+    pools = fleet_pools.build(call, shape, rg_paths, identities, vault_names[0], shape["key_size"])
     return {
         "resource_group": group,
         "subscriptions": subs,
@@ -162,6 +173,7 @@ def _build(emu: Emulator, call: _Caller, shape: dict[str, Any]) -> dict[str, Any
         "keys": [versionless for versionless, _old in keys],
         "accounts": [f"{prefix}{i:04d}" for i in range(shape["accounts"])],
         "counts": counts,
+        "pools": pools,
     }
 
 

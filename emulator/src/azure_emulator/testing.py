@@ -28,7 +28,7 @@ os.environ[network_guard.LOG_ENV] = str(GUARD_LOG)
 network_guard.install()
 
 # Calls no saved spec describes: long-running-operation polls and role definitions.
-UNSPECIFIED = re.compile(r"/(operationResults|accountOperationResults)/|/roleDefinitions", re.I)
+UNSPECIFIED = re.compile(r"/(operationResults|accountOperationResults|poolOperationResults)/|/roleDefinitions", re.I)
 _SPECS: Any = None
 
 

@@ -3,8 +3,8 @@
 - ``resources``: Batch accounts, Key Vault vaults and user-assigned identities, each row the resource as its
   GET answers (identity, properties.encryption, accessPolicies, networkAcls...);
 - ``authorizationresources``: role assignments;
-- ``batchresources``: Batch pools (``microsoft.batch/batchaccounts/pools``). The emulator has no pools yet:
-  once pools are stored as resources of that type they show here, or ``register`` names another source.
+- ``batchresources``: Batch pools (``microsoft.batch/batchaccounts/pools``), as their GETs answer them
+  (``services/arm_batch/pools.py``); ``register`` feeds a table from more types.
 
 A row has Resource Graph's columns: ``type`` and ``location`` lower-cased, ``resourceGroup``,
 ``subscriptionId`` and ``tenantId`` filled in, and empty strings or nulls for what a resource lacks.

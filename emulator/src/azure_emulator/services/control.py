@@ -106,7 +106,7 @@ def fleet(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
     from ..fleet import build
 
     spec = _body(request)
-    known = {"accounts", "vaults", "key_size", "group", "prefix", "subscriptions"}
+    known = {"accounts", "vaults", "key_size", "group", "prefix", "subscriptions", "pools_per_account"}
     if not isinstance(spec, dict) or "accounts" not in spec or set(spec) - known:
         raise ArmError(
             400, "InvalidFleet", f"The fleet takes 'accounts' and optionally {sorted(known - {'accounts'})}."
@@ -115,6 +115,18 @@ def fleet(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
         return Response.json(200, build(emu, **spec))
     except (TypeError, ValueError) as exc:
         raise ArmError(400, "InvalidFleet", f"The fleet could not be made: {exc}") from exc
+
+
+def nodecounts(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
+    """The nodes of an account's pools counted by state, as the data plane's listPoolNodeCounts would
+    (``arm_batch/nodes.py``: Resource Manager shows no node state)."""
+    from .arm_batch.nodes import account_node_counts
+
+    account_id = request.query.get("account", "")
+    account = emu.store.resource(account_id) if account_id else None
+    if account is None or account["type"] != "Microsoft.Batch/batchAccounts":
+        raise ArmError(404, "NotFound", f"No Batch account '{account_id}' (give its resource id as ?account=).")
+    return Response.json(200, {"value": account_node_counts(emu, account)})
 
 
 def settings_get(emu: Emulator, request: Request, params: dict[str, str]) -> Response:
@@ -142,6 +154,7 @@ class ControlService(Service):
         Route("DELETE", "/_emulator/faults", faults_clear),
         Route("POST", "/_emulator/seed", seed, write=True),
         Route("POST", "/_emulator/fleet", fleet, write=True),
+        Route("GET", "/_emulator/nodecounts", nodecounts),
         Route("GET", "/_emulator/settings", settings_get),
         Route("PATCH", "/_emulator/settings", settings_update),
     ]

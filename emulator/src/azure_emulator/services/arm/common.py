@@ -24,6 +24,7 @@ API_VERSIONS: dict[str, tuple[str, ...]] = {
     "subscriptions": ("2022-12-01", "2021-01-01", "2020-01-01", "2016-06-01"),
     "resourcegroups": ("2025-04-01", "2025-03-01", "2024-11-01", "2024-03-01", "2022-09-01", "2021-04-01"),
     "microsoft.batch/batchaccounts": ("2025-06-01", "2024-07-01", "2024-02-01", "2023-11-01", "2023-05-01"),
+    "microsoft.batch/batchaccounts/pools": ("2025-06-01", "2024-07-01", "2024-02-01", "2023-11-01", "2023-05-01"),
     "microsoft.keyvault/vaults": ("2026-05-15", "2026-02-01", "2025-05-01", "2024-11-01", "2023-07-01"),
     "microsoft.managedidentity/userassignedidentities": ("2024-11-30", "2023-01-31", "2018-11-30"),
     "microsoft.authorization/roleassignments": ("2022-04-01", "2020-10-01-preview"),
@@ -172,10 +173,11 @@ def list_body(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"value": items}
 
 
-def page(emu: Emulator, request: Request, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """One page of a Resource Manager list (``arm_list_page_size`` items) and, when more are left, the
-    ``nextLink`` that fetches the next: the same URL with ``$skiptoken`` (clients follow it as given)."""
-    size = emu.settings.arm_list_page_size
+def page(emu: Emulator, request: Request, items: list[dict[str, Any]], size: int | None = None) -> dict[str, Any]:
+    """One page of a Resource Manager list (``arm_list_page_size`` items, or ``size`` when the call asks for
+    fewer) and, when more are left, the ``nextLink`` that fetches the next: the same URL with ``$skiptoken``
+    (clients follow it as given)."""
+    size = min(size, emu.settings.arm_list_page_size) if size else emu.settings.arm_list_page_size
     token = request.query.get("$skiptoken", "0")
     start = int(token) if token.isdigit() else 0
     body: dict[str, Any] = {"value": items[start : start + size]}

@@ -17,6 +17,7 @@ from ...router import Service
 from ...throttling import kind_of
 from ..arm_authorization import handlers as authorization
 from ..arm_batch import handlers as batch
+from ..arm_batch import pool_handlers as batch_pools
 from ..arm_identity import handlers as identity
 from ..arm_keyvault import handlers as keyvault
 from ..arm_keyvault import keys as keyvault_keys
@@ -49,6 +50,7 @@ class ArmService(Service):
         *keyvault.ROUTES,
         *keyvault_keys.ROUTES,
         *batch.ROUTES,
+        *batch_pools.ROUTES,
         *authorization.ROUTES,
     ]
 

@@ -59,8 +59,15 @@ def missing_permissions(emu: Emulator, vault: dict[str, Any], principal_id: str,
     return [p for p, _a in NEEDED if not policy_allows(seen, props["tenantId"], principal_id, p)]
 
 
-def check(emu: Emulator, identity: dict[str, Any] | None, tenant_id: str, key_identifier: str) -> CmkProblem | None:
-    """The first rule the account would break by using ``key_identifier`` now, or None."""
+def check(
+    emu: Emulator,
+    identity: dict[str, Any] | None,
+    tenant_id: str,
+    key_identifier: str,
+    holder: str = "The Batch account identity",
+) -> CmkProblem | None:
+    """The first rule the account (or a pool: ``holder`` names who) would break by using ``key_identifier``
+    now, or None."""
     principal_id = identity_principal(emu, identity)
     if principal_id is None:
         return CmkProblem(
@@ -81,7 +88,7 @@ def check(emu: Emulator, identity: dict[str, Any] | None, tenant_id: str, key_id
         return CmkProblem("KeyVaultNotFound", f"The key vault '{vault_name}' of the key identifier does not exist.")
     return (
         _vault_rules(emu, vault, tenant_id)
-        or _access(emu, vault, principal_id, key_name)
+        or _access(emu, vault, principal_id, key_name, holder)
         or _key_rules(emu, vault, key_name, version)
     )
 
@@ -105,7 +112,7 @@ def _vault_rules(emu: Emulator, vault: dict[str, Any], tenant_id: str) -> CmkPro
     return None
 
 
-def _access(emu: Emulator, vault: dict[str, Any], principal_id: str, key_name: str) -> CmkProblem | None:
+def _access(emu: Emulator, vault: dict[str, Any], principal_id: str, key_name: str, holder: str) -> CmkProblem | None:
     missing = missing_permissions(emu, vault, principal_id, key_name)
     if not missing:
         return None
@@ -116,7 +123,7 @@ def _access(emu: Emulator, vault: dict[str, Any], principal_id: str, key_name: s
     )
     return CmkProblem(
         "KeyVaultAccessForbidden",
-        f"The Batch account identity (principal '{principal_id}') lacks {', '.join(missing)} on key vault "
+        f"{holder} (principal '{principal_id}') lacks {', '.join(missing)} on key vault "
         f"'{vault['name']}'; grant it {how}.",
     )
 

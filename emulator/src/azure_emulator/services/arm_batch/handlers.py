@@ -18,6 +18,7 @@ from ...http import Response
 from ...router import Route
 from ..arm import common
 from . import models
+from . import pools
 
 if TYPE_CHECKING:
     from ... import Emulator
@@ -47,7 +48,7 @@ def _account(emu: Emulator, request: Request, params: dict[str, str], action: st
     return account
 
 
-def _refuse_if_unavailable(emu: Emulator, account: dict[str, Any], tenant: str) -> None:
+def refuse_if_unavailable(emu: Emulator, account: dict[str, Any], tenant: str) -> None:
     if account["properties"]["provisioningState"] in ("Creating", "Deleting"):
         raise BatchError(
             409,
@@ -168,7 +169,7 @@ def put_account(emu: Emulator, request: Request, params: dict[str, str]) -> Resp
     common.check_location(existing, body["location"], RTYPE, params["name"], params["rg"])
     tenant = _tenant(emu, params["sub"])
     if existing is not None:
-        _refuse_if_unavailable(emu, existing, tenant)
+        refuse_if_unavailable(emu, existing, tenant)
         existing["tags"] = common.tags_from(body, existing.get("tags"))
         _apply_properties(emu, existing, body, tenant, creating=False)
         return _answer(existing)
@@ -187,7 +188,7 @@ def patch_account(emu: Emulator, request: Request, params: dict[str, str]) -> Re
     if account is None:
         raise common.not_found(RTYPE, params["name"], params["rg"])
     tenant = _tenant(emu, params["sub"])
-    _refuse_if_unavailable(emu, account, tenant)
+    refuse_if_unavailable(emu, account, tenant)
     body = common.body_of(request)
     account["tags"] = common.tags_from(body, account.get("tags"))
     _apply_properties(emu, account, body, tenant, creating=False)
@@ -252,6 +253,8 @@ def _finish_create(emu: Emulator, op: dict[str, Any]) -> None:
 
 @lro.register("batch-delete")
 def _finish_delete(emu: Emulator, op: dict[str, Any]) -> None:
+    for pool in list(emu.store.resources(op["resourceId"], pools.TYPE)):  # the account's pools go with it
+        emu.store.delete_resource(pool["id"])
     account = emu.store.delete_resource(op["resourceId"])
     propagation.forget_account(emu, op["resourceId"])
     identity = (account or {}).get("identity") or {}

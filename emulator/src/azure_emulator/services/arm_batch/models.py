@@ -95,18 +95,24 @@ def _user_identities(emu: Emulator, given: dict[str, Any]) -> dict[str, dict[str
             f"A Batch account supports exactly one user-assigned identity; {len(ids)} were given.",
             target="identity.userAssignedIdentities",
         )
-    found = emu.store.resource(ids[0])
+    entry = user_identity_entry(emu, ids[0])
+    # Batch answers with the identity id's "resourceGroups" in lower case (azure-cli recording, 2022).
+    key = re.sub("/resourceGroups/", "/resourcegroups/", emu.store.resource(ids[0])["id"], flags=re.I)
+    return {key: entry}
+
+
+def user_identity_entry(emu: Emulator, resource_id: str) -> dict[str, str]:
+    """The principal and client ids of a user-assigned identity an account or pool names (refused if none)."""
+    found = emu.store.resource(resource_id)
     if found is None or found["type"] != UAI_TYPE:
         raise BatchError(
             400,
             "FailedIdentityOperation",
             f"Identity operation for resource failed with error 'Failed to perform resource identity operation. "
-            f"Status: 'NotFound'. Response: Resource '{ids[0]}' does not exist or one of its queried "
+            f"Status: 'NotFound'. Response: Resource '{resource_id}' does not exist or one of its queried "
             "reference-property objects are not present.'.",
         )
-    # Batch answers with the identity id's "resourceGroups" in lower case (azure-cli recording, 2022).
-    key = re.sub("/resourceGroups/", "/resourcegroups/", found["id"], flags=re.I)
-    return {key: {"principalId": found["properties"]["principalId"], "clientId": found["properties"]["clientId"]}}
+    return {"principalId": found["properties"]["principalId"], "clientId": found["properties"]["clientId"]}
 
 
 def requested_encryption(given: dict[str, Any] | None) -> dict[str, Any] | None:
