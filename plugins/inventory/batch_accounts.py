@@ -126,14 +126,13 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import cli_d
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import resolve
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
-from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
+from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import account_entries
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import list_accounts
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.compliance import account_entries
-from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import Reader
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import list_accounts
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import host_variables
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import matches_tags
+from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import reader
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import run_command
 
 FILE_ENDINGS = ("batch_accounts.yml", "batch_accounts.yaml")
@@ -175,7 +174,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         subscriptions = self.get_option("subscriptions") or [self._default_subscription(auth, credential)]
         found = []
         for subscription_id in subscriptions:
-            ctx = RunContext(Reader(auth, credential, subscription_id, self.display.warning))
+            ctx = reader(auth, credential, subscription_id, self.display.warning)
             found += self._subscription_hosts(ctx, subscription_id)
         return found
 

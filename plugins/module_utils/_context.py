@@ -25,8 +25,15 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
 
 
 class RunContext:
-    def __init__(self, module):
-        self._module = module
+    """What one run shares, built from its parts: the ``clients`` (a Clients, or a function that builds it on
+    first use - a run that fails its offline checks signs in to nothing), the ``cloud``, whether it runs in
+    ``check_mode``, and ``warn(message)``."""
+
+    def __init__(self, clients, cloud, check_mode, warn):
+        self._clients = clients
+        self.cloud = cloud
+        self.check_mode = check_mode
+        self._warn = warn
         self._cache = {}
         # once() may run from a report's worker threads: one lock per key, so different reads go side by
         # side and the same read is made once (a second caller waits for the first one's answer).
@@ -36,22 +43,18 @@ class RunContext:
 
     @property
     def clients(self):
-        return self._module.clients
-
-    @property
-    def cloud(self):
-        return self._module.cloud
-
-    @property
-    def check_mode(self):
-        return self._module.check_mode
+        if callable(self._clients):
+            with self._lock:
+                if callable(self._clients):
+                    self._clients = self._clients()
+        return self._clients
 
     @property
     def subscription_id(self):
         return self.clients.subscription_id
 
     def warn(self, message):
-        self._module.warn(message)
+        self._warn(message)
 
     def note(self, message):
         with self._lock:

@@ -41,7 +41,7 @@ class AzureCmkModule:
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
         self._clients = None
         self._auth = None
-        self.ctx = RunContext(self)
+        self.ctx = None  # the run's context, built by run() once the options pass their offline checks
 
     @property
     def params(self):
@@ -69,12 +69,17 @@ class AzureCmkModule:
     def clients(self):
         if self._clients is None:
             credential = build_credential(self.auth, self.cloud)
+            notes = self.ctx.notes if self.ctx is not None else []
             self._clients = Clients(
-                credential, self.auth.subscription_id, self.cloud, self.params.get("wait_timeout"), self.ctx.notes
+                credential, self.auth.subscription_id, self.cloud, self.params.get("wait_timeout"), notes
             )
             if not self._clients.subscription_id:
                 self._clients.subscription_id = self._discover_subscription()
         return self._clients
+
+    def context(self):
+        """The run's context, from its parts: clients built on first use, the cloud, check mode, warnings."""
+        return RunContext(lambda: self.clients, self.cloud, self.check_mode, self.warn)
 
     def _discover_subscription(self):
         if self.auth.kind == "cli":
@@ -99,7 +104,7 @@ class AzureCmkModule:
 
     def _with_notes(self, result):
         """Faults absorbed on the way (retries, waits), so a scheduled job's log shows them."""
-        if self.ctx.notes:
+        if self.ctx is not None and self.ctx.notes:
             result["absorbed"] = list(self.ctx.notes)
         return result
 
@@ -107,6 +112,7 @@ class AzureCmkModule:
         """Run ``runner(self) -> result`` and exit; CmkError -> fail_json, anything else -> fail_json + traceback."""
         try:
             require(common_problems(self.params))
+            self.ctx = self.context()
             result = runner(self)
         except CmkError as error:
             self.fail_from_error(error)

@@ -153,6 +153,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+action:
+  description:
+    - What the task did to the resource - V(create), V(update), V(delete) or V(none) - or, in check mode, what
+      a real run would do.
+  returned: always
+  type: str
+  sample: update
 batch_account:
   description:
     - The account after the task; null when O(state=absent).
@@ -240,10 +247,10 @@ absorbed:
   sample: ["retried GET https://kv-batch-cmk.vault.azure.net/keys/batch-cmk: 429"]
 """
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._controllers.batch_account import BatchAccountController
 from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import TAGS_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import BatchAccountService
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -272,7 +279,7 @@ REQUIRED_BY = {"key_identifier": "key_source", "user_assigned_identity": "identi
 
 
 def run(module):
-    return converge(module, BatchAccountService(module))
+    return converge(module.ctx, BatchAccountController(module.ctx, module.params), module.diff_mode)
 
 
 def main():

@@ -67,10 +67,10 @@ absorbed:
   sample: ["retried GET https://kv-batch-cmk.vault.azure.net/keys/batch-cmk: 429"]
 """
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import audited
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import get_account
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import list_accounts
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.compliance import audited
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import get_account
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import list_accounts
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str"),

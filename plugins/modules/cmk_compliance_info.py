@@ -178,10 +178,10 @@ absorbed:
   sample: ["retried GET https://kv-batch-cmk.vault.azure.net/keys/batch-cmk: 429"]
 """
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import report
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import EXPIRY_WARNING_DAYS
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.compliance import report
 
 ARGUMENT_SPEC = dict(
     names=dict(type="list", elements="str"),

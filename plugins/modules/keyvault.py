@@ -110,6 +110,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+action:
+  description:
+    - What the task did to the resource - V(create), V(update), V(delete) or V(none) - or, in check mode, what
+      a real run would do.
+  returned: always
+  type: str
+  sample: update
 vault:
   description:
     - The vault after the task; null when O(state=absent).
@@ -175,10 +182,10 @@ absorbed:
   sample: ["retried GET https://kv-batch-cmk.vault.azure.net/keys/batch-cmk: 429"]
 """
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._controllers.vault import VaultController
 from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import TAGS_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import VaultService
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str", required=True),
@@ -199,7 +206,7 @@ ARGUMENT_SPEC = dict(
 
 
 def run(module):
-    return converge(module, VaultService(module))
+    return converge(module.ctx, VaultController(module.ctx, module.params), module.diff_mode)
 
 
 def main():

@@ -144,6 +144,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+action:
+  description:
+    - What the task did to the resource - V(create), V(update), V(delete) or V(none) - or, in check mode, what
+      a real run would do.
+  returned: always
+  type: str
+  sample: update
 access:
   description:
     - The principal's access after the task; null when it has none.
@@ -187,9 +194,9 @@ absorbed:
   sample: ["retried GET https://kv-batch-cmk.vault.azure.net/keys/batch-cmk: 429"]
 """
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._controllers.access import AccessController
 from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import AccessService
 
 ARGUMENT_SPEC = dict(
     vault_name=dict(type="str", required=True),
@@ -214,7 +221,7 @@ REQUIRED_ONE_OF = [("caller", "object_id", "identity", "batch_account")]
 
 
 def run(module):
-    return converge(module, AccessService(module))
+    return converge(module.ctx, AccessController(module.ctx, module.params), module.diff_mode)
 
 
 def main():

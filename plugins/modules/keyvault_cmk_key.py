@@ -164,6 +164,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+action:
+  description:
+    - What the task did to the resource - V(create), V(update), V(delete) or V(none) - or, in check mode, what
+      a real run would do.
+  returned: always
+  type: str
+  sample: update
 key:
   description:
     - The key after the task; null when O(state=absent).
@@ -234,9 +241,9 @@ absorbed:
   sample: ["retried GET https://kv-batch-cmk.vault.azure.net/keys/batch-cmk: 429"]
 """
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._controllers.key import converge_key
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import TAGS_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import converge_key
 
 ARGUMENT_SPEC = dict(
     vault_name=dict(type="str", required=True),
@@ -269,7 +276,7 @@ ARGUMENT_SPEC = dict(
 
 
 def run(module):
-    return converge_key(module)
+    return converge_key(module.ctx, module.params, module.diff_mode)
 
 
 def main():

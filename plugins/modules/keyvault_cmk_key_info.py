@@ -52,8 +52,31 @@ vault_keys:
     cmk_ready:
       description: Whether the key can be a Batch customer-managed key now.
       type: bool
+    cmk_findings:
+      description:
+        - What keeps it from being one, as findings of the rules M(azure_cmk.batch.batch_account_cmk) enforces
+          (C(key_type_unsupported), C(key_size_unsupported), C(key_ops_missing), C(key_disabled), C(key_expired),
+          C(key_not_yet_active), C(key_soft_deleted)).
+      type: list
+      elements: dict
+      contains:
+        code:
+          description: Stable code.
+          type: str
+        severity:
+          description: V(error).
+          type: str
+        subject:
+          description: The key version, by name.
+          type: str
+        field:
+          description: The key field concerned, or null.
+          type: str
+        message:
+          description: Human-readable detail.
+          type: str
     cmk_problems:
-      description: What keeps it from being one (type, size, operations, disabled, expired).
+      description: The messages of RV(vault_keys[].cmk_findings).
       type: list
       elements: str
 absorbed:
@@ -67,36 +90,41 @@ absorbed:
   sample: ["retried GET https://kv-batch-cmk.vault.azure.net/keys/batch-cmk: 429"]
 """
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import vault_url
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_findings
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_fitness
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_subject
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import KeyService
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services import key as api
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import vault_or_prediction
 
 ARGUMENT_SPEC = dict(
     vault_name=dict(type="str", required=True),
     resource_group=dict(type="str", required=True),
     name=dict(type="str"),
 )
+# How long to wait for a new vault's name to resolve, or for the caller's new grant to reach Key Vault.
+WAIT_SECONDS = 120
 
 
-def _fitness(key, vault_name):
-    """The rules batch_account_cmk enforces, as messages."""
-    subject = key_subject(vault_name, key["name"], key["version"])
-    if key["deleted"]:
-        return [f"{subject} is soft-deleted"]
-    return [f["message"] for f in key_findings(key, subject)]
+def _one(ctx, params, url):
+    def vault_unknown():  # check mode: an earlier task creates the vault (otherwise a missing one is refused)
+        return vault_or_prediction(ctx, params["vault_name"], params["resource_group"]).get("unknown")
+
+    key = api.get_key_when_ready(ctx, url, params["name"], WAIT_SECONDS, vault_unknown)
+    if key is not None:
+        return [dict(key, rotation_policy=api.get_rotation_policy_or_none(ctx, url, params["name"]))]
+    deleted = api.get_deleted_key(ctx, url, params["name"])
+    return [deleted] if deleted else []
 
 
 def run(module):
-    service = KeyService(module)
-    if module.params["name"]:
-        found = service.get()
-        keys = [found] if found else []
-    else:
-        keys = service.list()
+    ctx, params = module.ctx, module.params
+    url = vault_url(ctx.cloud, params["vault_name"])
+    keys = _one(ctx, params, url) if params["name"] else api.list_keys(ctx, url)
     for key in keys:
-        key["cmk_problems"] = _fitness(key, module.params["vault_name"])
-        key["cmk_ready"] = not key["cmk_problems"]
+        # The rules batch_account_cmk enforces: codes and severities, and their messages.
+        findings = key_fitness(key, key_subject(params["vault_name"], key["name"], key["version"]))
+        key.update(cmk_findings=findings, cmk_problems=[f["message"] for f in findings], cmk_ready=not findings)
     return {"changed": False, "vault_keys": keys}
 
 

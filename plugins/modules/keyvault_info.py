@@ -49,8 +49,30 @@ vaults:
     cmk_ready:
       description: Whether the vault meets the rules for Batch customer-managed keys (soft delete and purge protection).
       type: bool
+    cmk_findings:
+      description:
+        - What keeps it from meeting them, as findings of the rules M(azure_cmk.batch.batch_account_cmk) enforces
+          (C(vault_soft_delete_disabled), C(vault_purge_protection_disabled)).
+      type: list
+      elements: dict
+      contains:
+        code:
+          description: Stable code.
+          type: str
+        severity:
+          description: V(error).
+          type: str
+        subject:
+          description: The vault, by name.
+          type: str
+        field:
+          description: The vault field concerned.
+          type: str
+        message:
+          description: Human-readable detail.
+          type: str
     cmk_problems:
-      description: What keeps it from meeting them.
+      description: The messages of RV(vaults[].cmk_findings).
       type: list
       elements: str
 absorbed:
@@ -66,7 +88,8 @@ absorbed:
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import vault_findings
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import VaultService
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import get_vault
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import list_vaults
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str"),
@@ -75,15 +98,15 @@ ARGUMENT_SPEC = dict(
 
 
 def run(module):
-    service = VaultService(module)
-    if module.params["name"]:
-        found = service.get()
+    ctx, params = module.ctx, module.params
+    if params["name"]:
+        found = get_vault(ctx, params["resource_group"], params["name"])
         vaults = [found] if found else []
     else:
-        vaults = service.list(module.params["resource_group"])
+        vaults = list_vaults(ctx, params["resource_group"])
     for vault in vaults:
-        vault["cmk_problems"] = [f["message"] for f in vault_findings(vault)]
-        vault["cmk_ready"] = not vault["cmk_problems"]
+        findings = vault_findings(vault)
+        vault.update(cmk_findings=findings, cmk_problems=[f["message"] for f in findings], cmk_ready=not findings)
     return {"changed": False, "vaults": vaults}
 
 

@@ -82,7 +82,8 @@ absorbed:
 """
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import IdentityService
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import get_identity
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import list_identities
 
 ARGUMENT_SPEC = dict(
     name=dict(type="str"),
@@ -91,11 +92,11 @@ ARGUMENT_SPEC = dict(
 
 
 def run(module):
-    service = IdentityService(module)
-    if module.params["name"]:
-        found = service.get()
+    ctx, params = module.ctx, module.params
+    if params["name"]:
+        found = get_identity(ctx, params["resource_group"], params["name"])
         return {"changed": False, "identities": [found] if found else []}
-    return {"changed": False, "identities": service.list(module.params["resource_group"])}
+    return {"changed": False, "identities": list_identities(ctx, params["resource_group"])}
 
 
 def main():

@@ -1,6 +1,6 @@
 # Copyright: azure_cmk.batch contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The batch_accounts inventory plugin's side of the module_utils reads: what RunContext needs from a module, the
+"""The batch_accounts inventory plugin's side of the module_utils reads: a run context per subscription, the
 tag filter and the host variables. Free of Ansible's controller code, so tests can import it beside module runs.
 
 FOR INTERNAL COLLECTION USE ONLY: may change in any release.
@@ -12,6 +12,7 @@ import subprocess
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
+from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
 
 
 def run_command(args, handle_exceptions=True):
@@ -20,19 +21,11 @@ def run_command(args, handle_exceptions=True):
     return done.returncode, done.stdout, done.stderr
 
 
-class Reader:
-    """What RunContext needs from a module (clients, cloud, check_mode, warn), for one subscription.
-    The inventory only reads: check mode is off, so findings describe Azure as it is."""
-
-    check_mode = False
-
-    def __init__(self, auth, credential, subscription_id, warn):
-        self.cloud = get_cloud(auth.get("cloud_environment"))
-        self.clients = Clients(credential, subscription_id, self.cloud)
-        self._warn = warn
-
-    def warn(self, message):
-        self._warn(message)
+def reader(auth, credential, subscription_id, warn):
+    """The run context of one subscription's reads. The inventory only reads: check mode is off, so findings
+    describe Azure as it is."""
+    cloud = get_cloud(auth.get("cloud_environment"))
+    return RunContext(Clients(credential, subscription_id, cloud), cloud, False, warn)
 
 
 def matches_tags(tags, wanted):

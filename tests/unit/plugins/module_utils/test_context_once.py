@@ -10,7 +10,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._context import Ru
 
 
 def test_callers_of_one_key_share_one_fetch():
-    ctx = RunContext(module=None)  # once() needs no module
+    ctx = RunContext(clients=None, cloud=None, check_mode=False, warn=print)  # once() needs no clients
     fetched = []
     started = threading.Barrier(8)
 
@@ -31,7 +31,7 @@ def test_callers_of_one_key_share_one_fetch():
 
 def test_different_keys_are_fetched_side_by_side():
     """A slow read of one key does not hold up the read of another."""
-    ctx = RunContext(module=None)
+    ctx = RunContext(clients=None, cloud=None, check_mode=False, warn=print)
     inside = threading.Event()
     release = threading.Event()
 
@@ -49,7 +49,7 @@ def test_different_keys_are_fetched_side_by_side():
 
 
 def test_forget_drops_reads_made_so_far():
-    ctx = RunContext(module=None)
+    ctx = RunContext(clients=None, cloud=None, check_mode=False, warn=print)
     ctx.once(("vault",), lambda: 1)
     ctx.forget()
     assert ctx.once(("vault",), lambda: 2) == 2

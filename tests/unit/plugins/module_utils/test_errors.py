@@ -60,7 +60,7 @@ def test_only_azure_errors_are_translated():
     """The error boundary: Azure SDK and transport errors become CmkErrors; a bug keeps its own type."""
     from azure.core.exceptions import HttpResponseError
 
-    ctx = RunContext(None)
+    ctx = RunContext(clients=None, cloud=None, check_mode=False, warn=print)
 
     def bug():
         raise ValueError("bad")

@@ -10,16 +10,9 @@ from __future__ import annotations
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import get_account
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import get_account
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import find_identity
-
-
-def caller_object_id(ctx):
-    """The object id of whoever runs the module: the ``oid`` claim of its Resource Manager token."""
-    found = ctx.claims().get("oid")
-    if not found:
-        raise CmkValidationError("caller: the credential's token does not name its principal (no oid claim)")
-    return found
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import caller_object_id
 
 
 def _batch_principal(ctx, reference, resource_group, revoking):
@@ -50,27 +43,27 @@ def _batch_principal(ctx, reference, resource_group, revoking):
     return account["principal_id"]
 
 
-def resolve_principal(ctx, params, revoking=False):
+def resolve_principal(ctx, request, revoking=False):
     """(object id, or None when it cannot be known yet in check mode - or, when ``revoking``, when the
     identity or account is gone; a label naming the principal for messages)."""
-    group = params.get("principal_resource_group") or params["resource_group"]
-    if params.get("caller"):
+    group = request.get("principal_resource_group") or request["resource_group"]
+    if request.get("caller"):
         object_id = caller_object_id(ctx)
         return object_id, f"the caller (principal {object_id})"
-    if params.get("object_id"):
-        return params["object_id"], "principal " + params["object_id"]
-    if params.get("identity"):
-        found = find_identity(ctx, params["identity"], group, "identity")
-        label = "user-assigned identity '{}'".format(params["identity"].rsplit("/", 1)[-1])
+    if request.get("object_id"):
+        return request["object_id"], "principal " + request["object_id"]
+    if request.get("identity"):
+        found = find_identity(ctx, request["identity"], group, "identity")
+        label = "user-assigned identity '{}'".format(request["identity"].rsplit("/", 1)[-1])
         if found is None and not revoking:
             ctx.not_yet(
                 "identity",
-                "user-assigned identity '{}' does not exist in resource group '{}'".format(params["identity"], group),
+                "user-assigned identity '{}' does not exist in resource group '{}'".format(request["identity"], group),
             )
         return (found or {}).get("principal_id"), label
-    if params.get("batch_account"):
-        label = "the system-assigned identity of Batch account '{}'".format(params["batch_account"].rsplit("/", 1)[-1])
-        return _batch_principal(ctx, params["batch_account"], group, revoking), label
+    if request.get("batch_account"):
+        label = "the system-assigned identity of Batch account '{}'".format(request["batch_account"].rsplit("/", 1)[-1])
+        return _batch_principal(ctx, request["batch_account"], group, revoking), label
     # The argument spec makes one of them present, so the one given was null, empty or false: in check
     # mode typically an id that an earlier task returns only once it has run.
     message = "caller, object_id, identity or batch_account: the principal to grant is null, empty or false"

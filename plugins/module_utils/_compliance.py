@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The CMK compliance report: each account's findings, and a summary for scheduled drift jobs.
 
-Findings come from the same rules batch_account_cmk enforces (_rules.py, via cmk.account_key_access);
+Findings come from the same rules batch_account_cmk enforces (_rules.py, via _audit.account_key_access);
 vaults, keys, policies and role definitions are read once per run however many accounts share them.
 Accounts are audited by a bounded pool of threads: on Azure each read is a round trip of 100-200 ms.
 
@@ -14,18 +14,19 @@ from __future__ import annotations
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import Target
+from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import account_key_access
+from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import key_version
+from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import with_key_access
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERROR
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import UNKNOWN
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import WARNING
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import account_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import by_severity
-from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import finding
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import KEY_VAULT
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import get_account
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import list_accounts
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import Target
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import account_key_access
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import key_version
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.cmk import with_key_access
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KEY_VAULT
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import get_account
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import list_accounts
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
 
 
 def audited(ctx, account, vault_group=None, expiry_days=None):
@@ -41,8 +42,12 @@ def report(ctx, names, resource_group, expiry_days, vault_group=None, max_worker
     else:
         accounts = list_accounts(ctx, resource_group)
     entries = account_entries(ctx, accounts, vault_group, expiry_days, max_workers)
+    return entries, summary(entries)
+
+
+def summary(entries):
     every = [f for entry in entries for f in entry["findings"]]
-    summary = {
+    return {
         "accounts": len(entries),
         "compliant": sum(1 for e in entries if e["compliant"]),
         "non_compliant": sum(1 for e in entries if not e["compliant"]),
@@ -50,41 +55,41 @@ def report(ctx, names, resource_group, expiry_days, vault_group=None, max_worker
         "by_severity": by_severity(every),
         "findings": dict(sorted(Counter(f["code"] for f in every).items())),
     }
-    return entries, summary
 
 
 def account_entries(ctx, accounts, vault_group=None, expiry_days=None, max_workers=1):
     """The report's entry of each account, in order, audited by up to ``max_workers`` threads."""
 
-    def one(account):
-        return _entry(ctx, account, vault_group, expiry_days)
+    def one(index):
+        return _entry(ctx, accounts[index], vault_group, expiry_days)
 
     # The first account on a customer-managed key alone (it signs in to Key Vault), then the first account of each
     # other vault (each meets its vault's challenge), then the rest: no two threads race for one token or challenge.
     firsts, seen = [], set()
     for index, account in enumerate(accounts):
-        vault = _vault_host(account)
+        vault = _vault_host(ctx, account)
         if vault and vault not in seen:
             seen.add(vault)
             firsts.append(index)
-    alone = set(firsts)
-    rest = [index for index in range(len(accounts)) if index not in alone]
+    rest = [index for index in range(len(accounts)) if index not in set(firsts)]
     entries = {}
     for phase in (firsts[:1], firsts[1:], rest):
         if max_workers <= 1 or len(phase) < 2:
-            entries.update((index, one(accounts[index])) for index in phase)
+            entries.update((index, one(index)) for index in phase)
             continue
         with ThreadPoolExecutor(max_workers=min(max_workers, len(phase))) as pool:
-            entries.update(zip(phase, pool.map(lambda index: one(accounts[index]), phase)))
+            entries.update(zip(phase, pool.map(one, phase)))
     return [entries[index] for index in range(len(accounts))]
 
 
-def _vault_host(account):
-    """The host of the vault an account's key is in, or None (not on a customer-managed key)."""
+def _vault_host(ctx, account):
+    """The vault an account's key is in, or None (not on a customer-managed key, or an id that does not parse)."""
     if account.get("key_source") != KEY_VAULT or not account.get("key_identifier"):
         return None
-    parts = account["key_identifier"].split("/")
-    return parts[2].lower() if len(parts) > 2 else None
+    try:
+        return parse_key_identifier(account["key_identifier"], ctx.cloud).vault_name
+    except CmkValidationError:
+        return None
 
 
 def _missing(name, resource_group):
@@ -93,41 +98,11 @@ def _missing(name, resource_group):
 
 def _entry(ctx, account, vault_group, expiry_days):
     if account.get("missing"):
-        findings = [
-            finding(
-                "account_missing",
-                ERROR,
-                "Batch account '{}'".format(account["name"]),
-                "Batch account '{}' does not exist in resource group '{}'".format(
-                    account["name"], account["resource_group"]
-                ),
-            )
-        ]
-        account = dict(account, unavailable=None, unavailable_reason=None)
+        account = dict(account, unavailable=None, unavailable_reason=None, key_access=[])
     else:
         account = audited(ctx, account, vault_group, expiry_days)
         account["key_version"], account["key_follows_newest"] = key_version(ctx, account)
-        findings = list(account["key_access"])
-        if account["recovering"]:
-            subject = "Batch account '{}'".format(account["name"])
-            findings.append(
-                finding(
-                    "account_recovering",
-                    WARNING,
-                    subject,
-                    "{} is recovering: {}".format(subject, account["unavailable_reason"]),
-                )
-            )
-        if account["key_source"] != KEY_VAULT:
-            findings.insert(
-                0,
-                finding(
-                    "not_on_cmk",
-                    ERROR,
-                    "Batch account '{}'".format(account["name"]),
-                    "Batch account '{}' is encrypted with Microsoft-managed keys".format(account["name"]),
-                ),
-            )
+    findings = account_findings(account, account["key_access"])
     return {
         "id": account["id"],
         "name": account["name"],
