@@ -8,6 +8,8 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 from __future__ import annotations
 
 import re
+import sys
+import traceback
 
 # Batch appends "RequestId:<id> Time:<iso>" to its messages; the id is returned on its own.
 _BATCH_SUFFIX = re.compile(r"\s*RequestId:\S+\s*Time:\S+\s*$")
@@ -66,6 +68,46 @@ class CmkMissingLibrary(CmkError):
         super().__init__(f"The Python package {package} is required by this module")
         self.package = package
         self.error = error
+
+
+# The distributions behind the Azure modules a run may load, as failures name their versions.
+_DISTRIBUTIONS = (
+    ("azure.core", "azure-core"),
+    ("azure.identity", "azure-identity"),
+    ("msal", "msal"),
+    ("azure.mgmt.batch", "azure-mgmt-batch"),
+    ("azure.mgmt.keyvault", "azure-mgmt-keyvault"),
+    ("azure.mgmt.msi", "azure-mgmt-msi"),
+    ("azure.mgmt.authorization", "azure-mgmt-authorization"),
+    ("azure.keyvault.keys", "azure-keyvault-keys"),
+)
+
+
+def sdk_versions(loaded=None):
+    """{distribution: version} of the Azure SDKs this run loaded (``loaded``: module names; sys.modules by
+    default), as amazon.aws's failures name boto3's: a report from a job log says what it ran with."""
+    from importlib import metadata  # only a failure pays for it
+
+    if loaded is None:
+        loaded = sys.modules
+    found = {}
+    for module, distribution in _DISTRIBUTIONS:
+        if module in loaded:
+            try:
+                found[distribution] = metadata.version(distribution)
+            except metadata.PackageNotFoundError:
+                found[distribution] = None
+    return found
+
+
+def failure_details(error):
+    """What a failure carries beside its message: the Azure exception's text (its traceback, shown at -vvv)
+    and the SDK versions, for an error that came from Azure; nothing for bad input found offline."""
+    cause = error.__cause__
+    if cause is None or isinstance(error, CmkValidationError):
+        return {}
+    text = "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
+    return {"exception": text, "azure_versions": sdk_versions()}
 
 
 def azure_errors():

@@ -12,6 +12,8 @@ import time
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import azure_errors
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import translate
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import uncertain
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import backoff
 
 # Per-call kwargs that switch azure-core's retries off for one request, or only its connection retries.
@@ -33,16 +35,9 @@ def wait(poller, timeout, what, last=None):
     return poller.result()
 
 
-def _retryable(exc):
-    """Transport failures and throttling/5xx answers: the write may or may not have happened."""
-    try:
-        from azure.core import exceptions as azure
-    except ImportError:  # pragma: no cover - the SDK is there if a write was attempted
-        return False
-    if isinstance(exc, (azure.ServiceRequestError, azure.ServiceResponseError)):
-        return True
-    status = getattr(exc, "status_code", None)
-    return isinstance(exc, azure.HttpResponseError) and (status == 429 or (status or 0) >= 500)
+def _uncertain(exc):
+    """Whether a failed write may still have happened - the one classifier, _errors.uncertain."""
+    return uncertain(translate(exc, "write", "a resource"))
 
 
 def _retry_after(exc, attempt):
@@ -58,9 +53,10 @@ def _retry_after(exc, attempt):
 def write_once(write, written, what, timeout=120, sleep=time.sleep, clock=time.monotonic):
     """Perform a non-idempotent write (a new key version, say) exactly once, trying for up to ``timeout`` s.
 
-    ``write()`` runs with retries off; when it fails in a way that leaves us unsure (lost response,
-    throttling, 5xx), ``written()`` re-reads and returns the result if the write did happen, else
-    None - and only then is the write tried again, after Azure's Retry-After or a backoff.
+    ``write()`` runs with retries off; when it fails in a way that leaves us unsure (_errors.uncertain: a lost
+    response, a timeout, a conflict, throttling, 5xx), ``written()`` re-reads and returns the result if the write
+    did happen, else None - and only then is the write tried again, after Azure's Retry-After or a backoff (a
+    conflict that wrote nothing is no fault of ours: it is raised).
     """
     start = clock()
     attempt = 0
@@ -68,11 +64,13 @@ def write_once(write, written, what, timeout=120, sleep=time.sleep, clock=time.m
         try:
             return write()
         except azure_errors() as exc:
-            if not _retryable(exc):
+            if not _uncertain(exc):
                 raise
             found = written()
             if found is not None:
                 return found
+            if getattr(exc, "status_code", None) == 409:
+                raise  # nothing was written: a conflict with something else (a deleted key's name), not ours
             pause = _retry_after(exc, attempt)
             if clock() - start + pause > timeout:
                 raise CmkError(

@@ -22,6 +22,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._context import Ru
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkAuthError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import failure_details
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import common_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import require
 
@@ -94,7 +95,7 @@ class AzureCmkModule:
     def fail_from_error(self, error):
         if isinstance(error, CmkMissingLibrary):
             self.module.fail_json(msg=missing_required_lib(error.package), exception=str(error.error))
-        result = self._with_notes(error.to_result())
+        result = self._with_notes(dict(error.to_result(), **failure_details(error)))
         if isinstance(error, CmkAuthError) and self._auth is not None:
             result["msg"] += f" (credentials from {self._auth.source})"
         self.module.fail_json(**result)

@@ -241,7 +241,8 @@ absorbed:
   sample: ["retried GET https://kv-batch-cmk.vault.azure.net/keys/batch-cmk: 429"]
 """
 
-from ansible_collections.azure_cmk.batch.plugins.module_utils._controllers.key import converge_key
+from ansible_collections.azure_cmk.batch.plugins.module_utils._controllers.key import KeyController
+from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import TAGS_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
 
@@ -276,7 +277,11 @@ ARGUMENT_SPEC = dict(
 
 
 def run(module):
-    return converge_key(module.ctx, module.params, module.diff_mode)
+    controller = KeyController(module.ctx, module.params)
+    if module.check_mode or module.params["state"] == "absent":
+        return converge(module.ctx, controller, module.diff_mode)
+    with controller.turn():  # the runs on this machine take turns to check and create the key
+        return converge(module.ctx, controller, module.diff_mode)
 
 
 def main():

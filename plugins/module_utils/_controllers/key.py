@@ -18,7 +18,6 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._controllers.key_c
 from ansible_collections.azure_cmk.batch.plugins.module_utils._controllers.key_checks import input_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._controllers.key_checks import unfit
 from ansible_collections.azure_cmk.batch.plugins.module_utils._controllers.key_writers import settle_doubles
-from ansible_collections.azure_cmk.batch.plugins.module_utils._converge import converge
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._guards import accounts_using
 from ansible_collections.azure_cmk.batch.plugins.module_utils._guards import refuse_breaking
@@ -227,6 +226,12 @@ class KeyController(Controller):
     def delete(self, current):
         api.delete_key(self.ctx, self.request.vault_url, self.request["name"], self.request["wait_timeout"])
 
+    def turn(self):
+        """The per-key lock: the check-then-create of the runs that share this machine's temporary directory
+        (forks, playbooks side by side) take turns - Key Vault has no conditional create."""
+        what = "key '{}' in vault '{}'".format(self.request["name"], self.request["vault_name"])
+        return held(what, (self.request.vault_url, self.request["name"]), self.request["wait_timeout"], self.ctx)
+
     def predict(self, current, desired, found):
         request = self.request
         base = {"name": request["name"], "vault_url": request.vault_url + "/", "versionless_id": self.header(None)}
@@ -236,14 +241,3 @@ class KeyController(Controller):
             predicted.update(id=None, version=None, created=None, updated=None)
         predicted.setdefault("recovery_level", None)
         return predicted
-
-
-def converge_key(ctx, params, diff=False):
-    """converge() for one key, its check-then-create taking turns with the other runs that share this machine's
-    temporary directory (forks, playbooks side by side): Key Vault has no conditional create."""
-    controller = KeyController(ctx, params)
-    if ctx.check_mode or params["state"] == "absent":
-        return converge(ctx, controller, diff)
-    what = "key '{}' in vault '{}'".format(params["name"], params["vault_name"])
-    with held(what, (controller.request.vault_url, params["name"]), params["wait_timeout"], ctx):
-        return converge(ctx, controller, diff)

@@ -9,6 +9,9 @@ import copy
 
 import pytest
 from conftest import writes_since
+from seeded import AUTOMATION
+from seeded import OFFICER
+from seeded import RG
 
 from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk
 from ansible_collections.azure_cmk.batch.plugins.modules import cmk_compliance_info
@@ -18,9 +21,6 @@ from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_cmk_key
 from ansible_collections.azure_cmk.batch.plugins.modules import user_identity
 from ansible_collections.azure_cmk.batch.plugins.modules import user_identity_info
 
-RG = "rg-cmk"
-AUTOMATION = "9c4b2a1d-6e5f-4a3b-8c7d-2e1f0a9b8c6d"
-OFFICER = ["get", "list", "create", "update", "delete", "recover", "rotate", "getrotationpolicy", "setrotationpolicy"]
 KV = "https://kv-good.vault.azure.net/keys/"
 _WORLD = {}
 

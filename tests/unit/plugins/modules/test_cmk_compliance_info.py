@@ -7,6 +7,9 @@ import time
 from collections import Counter
 
 import pytest
+from seeded import AUTOMATION
+from seeded import OFFICER
+from seeded import RG
 
 from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk
 from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk_info
@@ -15,10 +18,6 @@ from ansible_collections.azure_cmk.batch.plugins.modules import keyvault
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_access_policy
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_cmk_key
 from ansible_collections.azure_cmk.batch.plugins.modules import user_identity
-
-RG = "rg-cmk"
-AUTOMATION = "9c4b2a1d-6e5f-4a3b-8c7d-2e1f0a9b8c6d"
-OFFICER = ["get", "list", "create", "update", "delete", "recover", "rotate", "getrotationpolicy", "setrotationpolicy"]
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 from conftest import writes_since
+from seeded import OFFICER
+from seeded import RG
 
 from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk
 from ansible_collections.azure_cmk.batch.plugins.modules import cmk_compliance_info
@@ -15,8 +17,6 @@ from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_access_
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_cmk_key
 from ansible_collections.azure_cmk.batch.plugins.modules import user_identity
 
-RG = "rg-cmk"
-OFFICER = ["get", "list", "create", "update", "recover", "rotate", "getrotationpolicy", "setrotationpolicy"]
 AZURE_LIKE = dict(
     grant_propagation_seconds=2, vault_registering_seconds=1, vault_dns_seconds=2, account_recovery_seconds=1
 )

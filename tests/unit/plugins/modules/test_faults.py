@@ -7,6 +7,8 @@ no unexpected error, and each absorbed fault visible in the results."""
 from __future__ import annotations
 
 import pytest
+from seeded import OFFICER
+from seeded import RG
 
 from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault
@@ -16,9 +18,7 @@ from ansible_collections.azure_cmk.batch.plugins.modules import user_identity
 
 # Long (a few minutes): run by `make faults`, once, not by `make unit` on every end of the matrix.
 pytestmark = pytest.mark.faults
-RG = "rg-cmk"
 VAULT = {"vault_name": "kv-faulty", "resource_group": RG}
-OFFICER = ["get", "list", "create", "update", "recover", "rotate", "getrotationpolicy", "setrotationpolicy"]
 # Every request the collection makes that is not Entra ID's (its token client retries on its own).
 AZURE = r"management\.azure\.com|.*\.vault\.azure\.net"
 WRITES = "PUT|PATCH|POST|DELETE"

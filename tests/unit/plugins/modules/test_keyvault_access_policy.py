@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from conftest import four_steps
+from seeded import AUTOMATION
 
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_access_policy
 from ansible_collections.azure_cmk.batch.plugins.modules import user_identity
 
-AUTOMATION = "9c4b2a1d-6e5f-4a3b-8c7d-2e1f0a9b8c6d"
 OTHER = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
 

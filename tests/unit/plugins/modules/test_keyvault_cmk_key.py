@@ -5,25 +5,14 @@ from __future__ import annotations
 import pytest
 from conftest import four_steps
 from conftest import writes_since
+from seeded import AUTOMATION
+from seeded import OFFICER
 
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_access_policy
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_cmk_key
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_cmk_key_info
 
-AUTOMATION = "9c4b2a1d-6e5f-4a3b-8c7d-2e1f0a9b8c6d"
-OFFICER = [
-    "get",
-    "list",
-    "create",
-    "update",
-    "delete",
-    "recover",
-    "rotate",
-    "getrotationpolicy",
-    "setrotationpolicy",
-    "purge",
-]
 KEY = {"vault_name": "kv-keys", "resource_group": "rg-cmk", "name": "batch-cmk"}
 
 
@@ -36,7 +25,12 @@ def vault(run_module, emulator):
         "enable_rbac_authorization": False,
     }
     created = run_module(keyvault.main, args)["vault"]
-    grant = {"vault_name": "kv-keys", "resource_group": "rg-cmk", "object_id": AUTOMATION, "key_permissions": OFFICER}
+    grant = {
+        "vault_name": "kv-keys",
+        "resource_group": "rg-cmk",
+        "object_id": AUTOMATION,
+        "key_permissions": [*OFFICER, "purge"],
+    }
     run_module(keyvault_access_policy.main, grant)
     return created
 

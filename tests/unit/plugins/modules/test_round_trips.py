@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from seeded import AUTOMATION
+from seeded import OFFICER
+from seeded import RG
 
 from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk
 from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk_info
@@ -15,9 +18,6 @@ from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_access_
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_cmk_key
 from ansible_collections.azure_cmk.batch.plugins.modules import user_identity
 
-RG = "rg-cmk"
-AUTOMATION = "9c4b2a1d-6e5f-4a3b-8c7d-2e1f0a9b8c6d"
-OFFICER = ["get", "list", "create", "update", "delete", "recover", "rotate", "getrotationpolicy", "setrotationpolicy"]
 VAULT = {"vault_name": "kv-trips", "resource_group": RG}
 ROTATION = {"expires_in": "P1Y", "rotate_after_create": "P90D", "notify_before_expiry": "P30D"}
 

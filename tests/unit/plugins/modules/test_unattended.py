@@ -8,6 +8,9 @@ import datetime
 
 import pytest
 from conftest import writes_since
+from seeded import FABRIKAM
+from seeded import OFFICER
+from seeded import RG
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _wait
 from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk
@@ -15,15 +18,6 @@ from ansible_collections.azure_cmk.batch.plugins.modules import keyvault
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_access_policy
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_cmk_key
 from ansible_collections.azure_cmk.batch.plugins.modules import user_identity
-
-RG = "rg-cmk"
-OFFICER = ["get", "list", "create", "update", "recover", "rotate", "getrotationpolicy", "setrotationpolicy"]
-FABRIKAM = {
-    "client_id": "1b3d5f7a-9c1e-4a3c-b5d7-f9a1c3e5b7d9",
-    "secret": "Emu8Q~local-fabrikam-secret-0000000000",
-    "tenant": "a3d9b1c7-8e2f-4b6a-9d5c-0f1e2a3b4c5d",
-    "subscription_id": "9a3b5c7d-1e2f-4a4b-8c6d-0e2f4a6b8c1d",
-}
 
 
 def _ok(result):
