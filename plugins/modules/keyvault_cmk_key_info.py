@@ -107,13 +107,16 @@ WAIT_SECONDS = 120
 
 
 def _one(ctx, params, url):
+    unknown = []
+
     def vault_unknown():  # check mode: an earlier task creates the vault (otherwise a missing one is refused)
-        return vault_or_prediction(ctx, params["vault_name"], params["resource_group"]).get("unknown")
+        unknown.append(vault_or_prediction(ctx, params["vault_name"], params["resource_group"]).get("unknown"))
+        return unknown[-1]
 
     key = api.get_key_when_ready(ctx, url, params["name"], WAIT_SECONDS, vault_unknown)
     if key is not None:
         return [dict(key, rotation_policy=api.get_rotation_policy_or_none(ctx, url, params["name"]))]
-    deleted = api.get_deleted_key(ctx, url, params["name"])
+    deleted = None if any(unknown) else api.get_deleted_key(ctx, url, params["name"])
     return [deleted] if deleted else []
 
 

@@ -48,13 +48,14 @@ class KeyController(Controller):
         managed = ("rotation_policy",) if self.request.get("rotation_policy") else ()
         return FIELDS + managed + (("version",) if self.request.get("rotate") else ())
 
+    def _vault_key(self):
+        return ("vault or prediction", self.request["resource_group"].lower(), self.request["vault_name"].lower())
+
     def _vault(self):
         """The vault, read from Resource Manager only when needed (a key's URL follows from the vault's name)."""
         request = self.request
-        key = ("vault or prediction", request["resource_group"].lower(), request["vault_name"].lower())
-        return self.ctx.once(
-            key, lambda: vault_or_prediction(self.ctx, request["vault_name"], request["resource_group"])
-        )
+        predict = lambda: vault_or_prediction(self.ctx, request["vault_name"], request["resource_group"])  # noqa: E731
+        return self.ctx.once(self._vault_key(), predict)
 
     def header(self, resource):
         return (resource or {}).get("versionless_id") or api.label(self.request.vault_url, self.request["name"])
@@ -70,8 +71,10 @@ class KeyController(Controller):
         key = api.get_key_when_ready(self.ctx, url, name, request["wait_timeout"], lambda: self._vault().get("unknown"))
         if key is not None:
             return dict(key, rotation_policy=self._policy())
+        if request.get("state") == "absent" or (self.ctx.cached(self._vault_key()) or {}).get("unknown"):
+            return None  # nothing to recover; or check mode, and an earlier task creates the vault
         # A soft-deleted key is the current state: recovering it is an update of "deleted", not a creation.
-        return api.get_deleted_key(self.ctx, url, name) if request.get("state") != "absent" else None
+        return api.get_deleted_key(self.ctx, url, name)
 
     def _policy(self):
         """The rotation policy; None when it cannot be read and is not managed here (getrotationpolicy missing)."""

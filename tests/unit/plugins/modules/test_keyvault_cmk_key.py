@@ -223,3 +223,14 @@ def test_a_lost_answer_to_a_deletion_is_a_deletion(run_module, emulator, vault, 
     assert deleted["changed"] and not deleted.get("failed"), deleted.get("msg")
     assert deleted["absorbed"][-1].endswith("but a re-read shows it is gone")
     assert not run_module(keyvault_cmk_key.main, dict(KEY, state="absent"))["changed"]
+
+
+def test_a_key_in_a_vault_an_earlier_task_creates_is_predicted_without_retries(run_module, emulator):
+    """Check mode on an empty subscription: the vault does not resolve, and is not asked again (a deleted key
+    of that name cannot exist in a vault that does not)."""
+    predicted = run_module(keyvault_cmk_key.main, KEY, check=True)
+    assert not predicted.get("failed") and predicted["changed"], predicted.get("msg")
+    refused = [e for e in emulator.journal.entries() if e.host.startswith("kv-keys.")]
+    assert len(refused) == 1 and not predicted.get("absorbed"), (refused, predicted.get("absorbed"))
+    info = run_module(keyvault_cmk_key_info.main, dict(KEY), check=True)
+    assert not info.get("failed") and info["vault_keys"] == []
