@@ -144,10 +144,9 @@ def test_batch_refusing_past_wait_timeout_names_the_documented_delay(run_module,
     assert _ok(run_module(batch_account_cmk.main, args))["changed"]
 
 
-@pytest.mark.emulator_settings(grant_propagation_seconds=0, account_recovery_seconds=60)
-def test_an_account_whose_access_returned_is_reported_recovering(run_module, emulator):
-    """Batch makes an account available up to 10 minutes after its key access returns: not an error, not
-    compliant yet. Only Azure's Invalid state tells; where it does not say so (generic errors), nothing does."""
+def _lost_and_restored(run_module):
+    """An account on its key through a user-assigned identity whose grant was revoked - Batch noticed - and
+    given back: the account's task arguments."""
     key = _vault_and_key(run_module, rbac=False)
     _ok(run_module(user_identity.main, {"name": "id-back", "resource_group": RG}))
     grant = {"vault_name": "kv-late", "resource_group": RG, "identity": "id-back"}
@@ -164,6 +163,14 @@ def test_an_account_whose_access_returned_is_reported_recovering(run_module, emu
     _ok(run_module(keyvault_access_policy.main, dict(grant, state="absent", force=True)))
     assert run_module(batch_account_cmk.main, args)["failed"]  # lost: Batch notices on its next read
     _ok(run_module(keyvault_access_policy.main, grant))
+    return args
+
+
+@pytest.mark.emulator_settings(grant_propagation_seconds=0, account_recovery_seconds=60)
+def test_an_account_whose_access_returned_is_reported_recovering(run_module, emulator):
+    """Batch makes an account available up to 10 minutes after its key access returns: not an error, not
+    compliant yet. Only Azure's Invalid state tells; where it does not say so (generic errors), nothing does."""
+    args = _lost_and_restored(run_module)
     # Access restored, not waited for (wait: false): green, with a warning while recovering.
     back = _ok(run_module(batch_account_cmk.main, dict(args, wait=False)))
     report = _ok(run_module(cmk_compliance_info.main, {"names": ["backcmk"], "resource_group": RG}))["accounts"][0]
@@ -180,22 +187,7 @@ def test_an_account_whose_access_returned_is_reported_recovering(run_module, emu
 def test_a_run_that_restores_access_waits_until_the_account_is_available(run_module, emulator):
     """Green means usable: the task that ensures the key waits (bounded) for Batch to make the account
     available again, saying so in ``absorbed``; it writes nothing to do so."""
-    key = _vault_and_key(run_module, rbac=False)
-    _ok(run_module(user_identity.main, {"name": "id-back", "resource_group": RG}))
-    grant = {"vault_name": "kv-late", "resource_group": RG, "identity": "id-back"}
-    _ok(run_module(keyvault_access_policy.main, grant))
-    args = dict(
-        name="backcmk",
-        resource_group=RG,
-        identity_type="UserAssigned",
-        user_assigned_identity="id-back",
-        key_source="Microsoft.KeyVault",
-        key_identifier=key["versionless_id"],
-    )
-    _ok(run_module(batch_account_cmk.main, args))
-    _ok(run_module(keyvault_access_policy.main, dict(grant, state="absent", force=True)))
-    assert run_module(batch_account_cmk.main, args)["failed"]
-    _ok(run_module(keyvault_access_policy.main, grant))
+    args = _lost_and_restored(run_module)
     seq = emulator.journal.last_seq
     back = _ok(run_module(batch_account_cmk.main, args))
     assert back["changed"] is False and writes_since(emulator, seq) == []
