@@ -38,11 +38,7 @@ def managed_view(resource, fields):
 
 def converge(ctx, controller, diff=False):
     request = controller.request
-    timeout = request.get("wait_timeout")
-    bad_timeout = timeout is not None and timeout <= 0
-    require(
-        controller.validate() + ([f"wait_timeout: must be more than 0 seconds, not {timeout}"] if bad_timeout else [])
-    )
+    require(controller.validate())
     current = controller.get()
     if request.get("state") == "absent":
         return _absent(ctx, controller, current, diff)

@@ -92,11 +92,14 @@ GROUP_OPTIONS = ("resource_group", "identity_resource_group", "principal_resourc
 
 
 def common_problems(params):
-    """What every module checks offline before anything else: resource group names and tags."""
+    """What every module checks offline before anything else: resource group names, wait_timeout and tags."""
     problems = []
     for option in GROUP_OPTIONS:
         if params.get(option) is not None:
             problems += resource_group_problems(params[option], option)
+    timeout = params.get("wait_timeout")
+    if timeout is not None and timeout <= 0:  # it bounds each wait of the task; wait: false is not waiting
+        problems.append(f"wait_timeout: must be more than 0 seconds, not {timeout}")
     return problems + tag_problems(params.get("tags"))
 
 
