@@ -92,6 +92,24 @@ def test_a_revoke_lags_too_and_a_restored_account_recovers_late(clients, emulato
     assert batch.batch_account.update(clients.rg, "cmkprop", {"tags": {"a": "b"}}).tags == {"a": "b"}
 
 
+@pytest.mark.emulator_settings(grant_propagation_seconds=0, account_recovery_seconds=WINDOW)
+def test_an_account_only_written_to_recovers_too(clients, emulator):
+    """Recovery runs on Azure's clock, from the first request that finds access back - a refused write counts
+    (its rollback keeps what it saw), so a client that only writes is not refused for ever."""
+    batch, principal, key = _cmk_ready(clients)
+    flows.grant(clients, "kv-prop", principal)
+    batch.batch_account.update(clients.rg, "cmkprop", flows.encryption(key.id))
+    flows.grant(clients, "kv-prop", principal, kind="remove")
+    assert batch.batch_account.get(clients.rg, "cmkprop").provisioning_state == "Invalid"
+    flows.grant(clients, "kv-prop", principal)
+    seen_back_at = time.time()
+    with pytest.raises(HttpResponseError) as caught:  # no read in between: only writes
+        batch.batch_account.update(clients.rg, "cmkprop", {"tags": {"a": "b"}})
+    assert "recovering" in caught.value.error.message
+    _until(seen_back_at, WINDOW)
+    assert batch.batch_account.update(clients.rg, "cmkprop", {"tags": {"a": "b"}}).tags == {"a": "b"}
+
+
 @pytest.mark.emulator_settings(grant_propagation_seconds=WINDOW)
 def test_a_role_assignment_reaches_the_key_vault_data_plane_only_after_the_delay(clients, emulator):
     vault = flows.make_vault(clients, "kv-prop-rbac", rbac=True)  # assigns Crypto Officer to the automation SP

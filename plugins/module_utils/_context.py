@@ -35,6 +35,7 @@ class RunContext:
         self.check_mode = check_mode
         self._warn = warn
         self._cache = {}
+        self._lasting = set()
         # once() may run from a report's worker threads: one lock per key, so different reads go side by
         # side and the same read is made once (a second caller waits for the first one's answer).
         self._lock = threading.Lock()
@@ -110,17 +111,21 @@ class RunContext:
             except (IndexError, ValueError) as exc:
                 raise CmkValidationError("the credential's token is not a JWT: its principal cannot be read") from exc
 
-        return self.once(("claims",), fetch)
+        return self.once(("claims",), fetch, lasting=True)
 
-    def once(self, key, fetch):
-        """``fetch()``, made once per run for ``key`` (a tuple): reads several checks need."""
+    def once(self, key, fetch, lasting=False):
+        """``fetch()``, made once per run for ``key`` (a tuple): reads several checks need. ``lasting`` (True, or a
+        test of the value): what no write of the run can change (who a principal is, a role definition, an RBAC
+        vault when only a role is granted on it), kept when ``forget`` drops the rest."""
         if key in self._cache:
             return self._cache[key]
         with self._lock:
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         with key_lock:
             if key not in self._cache:
-                self._cache[key] = fetch()
+                value = self._cache[key] = fetch()
+                if lasting is True or (callable(lasting) and lasting(value)):
+                    self._lasting.add(key)
             return self._cache[key]
 
     def cached(self, key):
@@ -128,9 +133,9 @@ class RunContext:
         return self._cache.get(key)
 
     def forget(self):
-        """Drop every cached read: after a write, re-reads must see Azure's new state."""
+        """Drop every cached read but the lasting ones: after a write, re-reads must see Azure's new state."""
         with self._lock:
-            self._cache.clear()
+            self._cache = {key: value for key, value in self._cache.items() if key in self._lasting}
 
     def not_yet(self, option, message, problems=None, check_message=None):
         """Something an earlier task of the same run creates: in check mode, warn and go on (None);

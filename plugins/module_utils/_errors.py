@@ -55,6 +55,11 @@ class CmkUnreachable(CmkError):
     """Azure could not be reached, or its answer was lost: a write may or may not have happened."""
 
 
+class CmkRefused(CmkError):
+    """Azure refused a write, for a cause that waiting will not remove: nothing was written, and it is not
+    tried again - whatever the status Azure answered with (a 409 "only deletion is allowed", say)."""
+
+
 class CmkTimeout(CmkError):
     """A long-running operation did not finish in time; ``last`` is the last state seen."""
 
@@ -101,13 +106,16 @@ def sdk_versions(loaded=None):
 
 
 def failure_details(error):
-    """What a failure carries beside its message: the Azure exception's text (its traceback, shown at -vvv)
-    and the SDK versions, for an error that came from Azure; nothing for bad input found offline."""
+    """What a failure carries beside its message, for an error that came from Azure (nothing for bad input found
+    offline): the exception's type and first line, its traceback, and the SDK versions."""
     cause = error.__cause__
     if cause is None or isinstance(error, CmkValidationError):
         return {}
     text = "".join(traceback.format_exception(type(cause), cause, cause.__traceback__))
-    return {"exception": text, "azure_versions": sdk_versions()}
+    first = (str(cause).strip().splitlines() or [""])[0]
+    # The traceback shows only where the controller displays tracebacks (ansible-core 2.19:
+    # ANSIBLE_DISPLAY_TRACEBACK=error); the exception's type and first line always do.
+    return {"exception": text, "azure_exception": f"{type(cause).__name__}: {first}", "azure_versions": sdk_versions()}
 
 
 def azure_errors():
@@ -135,6 +143,8 @@ def _request_id(exc):
 def uncertain(error):
     """Whether a failed write may still have happened: a lost answer, a timeout, a conflict with an operation
     in progress (often our own, repeated by a retry after a lost answer), throttling or a server error."""
+    if isinstance(error, CmkRefused):
+        return False
     return isinstance(error, CmkUnreachable) or error.status in (408, 409, 429) or (error.status or 0) >= 500
 
 

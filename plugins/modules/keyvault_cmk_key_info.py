@@ -107,17 +107,13 @@ WAIT_SECONDS = 120
 
 
 def _one(ctx, params, url):
-    unknown = []
-
     def vault_unknown():  # check mode: an earlier task creates the vault (otherwise a missing one is refused)
-        unknown.append(vault_or_prediction(ctx, params["vault_name"], params["resource_group"]).get("unknown"))
-        return unknown[-1]
+        return vault_or_prediction(ctx, params["vault_name"], params["resource_group"]).get("unknown")
 
-    key = api.get_key_when_ready(ctx, url, params["name"], WAIT_SECONDS, vault_unknown)
-    if key is not None:
-        return [dict(key, rotation_policy=api.get_rotation_policy_or_none(ctx, url, params["name"]))]
-    deleted = None if any(unknown) else api.get_deleted_key(ctx, url, params["name"])
-    return [deleted] if deleted else []
+    key = api.find_key(ctx, url, params["name"], WAIT_SECONDS, vault_unknown)
+    if key is not None and not key["deleted"]:
+        key = dict(key, rotation_policy=api.get_rotation_policy_or_none(ctx, url, params["name"]))
+    return [key] if key else []
 
 
 def run(module):

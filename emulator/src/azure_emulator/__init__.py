@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import lro
+from . import propagation
 from .authz import Tokens
 from .ca import CertificateAuthority
 from .errors import ArmError
@@ -207,7 +208,10 @@ class Emulator:
                     self.store.touch()
             except EmulatorError as exc:
                 if before is not None:
+                    # What the refused write saw (an account's key access back) is kept: Azure's clock runs on.
+                    seen = propagation.observations(self.store.data)
                     self.store.replace(before)
+                    propagation.keep_observations(self.store, seen)
                 response = exc.render(request_id)
             except Exception:  # a bug in the emulator: answer as Azure would, keep the traceback
                 log.exception("unhandled error for %s %s%s", request.method, request.host, request.path)

@@ -112,6 +112,20 @@ def account_availability(emu: Emulator, account_id: str, access_lost: bool) -> s
     return AVAILABLE
 
 
+def observations(data: dict[str, Any]) -> dict[str, Any] | None:
+    """What requests observed rather than changed - when each account's key access was seen lost or back - so
+    that a refused write's rollback does not undo it: recovery is counted from the first request of any kind
+    that found access back, as Azure's own clock would."""
+    marks = data.get("accountAccess")
+    return copy.deepcopy(marks) if marks is not None else None
+
+
+def keep_observations(store: Any, seen: dict[str, Any] | None) -> None:
+    if seen is not None and store.data.get("accountAccess") != seen:
+        store.data["accountAccess"] = seen
+        store.touch()
+
+
 def forget_account(emu: Emulator, account_id: str) -> None:
     (emu.store.data.get("accountAccess") or {}).pop(account_id.lower(), None)
 

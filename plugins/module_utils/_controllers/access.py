@@ -78,14 +78,21 @@ class AccessController(Controller):
             else "; predicted as an access policy (on an RBAC vault it is a role assignment)"
         )
         key = ("vault or prediction", request["resource_group"].lower(), request["vault_name"].lower())
-        return self.ctx.once(
-            key, lambda: vault_or_prediction(self.ctx, request["vault_name"], request["resource_group"], rbac, assumed)
-        )
+
+        def read():
+            return vault_or_prediction(self.ctx, request["vault_name"], request["resource_group"], rbac, assumed)
+
+        # A role assignment does not change an RBAC vault: it is not read again after the grant.
+        return self.ctx.once(key, read, lasting=lambda vault: vault["enable_rbac_authorization"])
 
     def _principal(self):
         """(object id or None when it cannot be known yet in check mode, how it is named); resolved once."""
         revoking = self.request["state"] == "absent"
-        return self.ctx.once(("principal",), lambda: resolve_principal(self.ctx, self.request, revoking=revoking))
+
+        def resolve():
+            return resolve_principal(self.ctx, self.request, revoking=revoking)
+
+        return self.ctx.once(("principal",), resolve, lasting=True)  # a grant does not change who is granted
 
     def _scope(self):
         key = self.request.get("key_name")

@@ -31,6 +31,9 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services._arm imp
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._arm import same_case
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._arm import tags_to_write
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._arm import write_tags
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KEY_VAULT
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KNOWN_AFTER_APPLY
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import PLATFORM
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import identity_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import group_location
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import subscription_tenant
@@ -38,7 +41,6 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import s
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import RECOVERY_DELAY
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
 
-KEY_VAULT, PLATFORM, KNOWN_AFTER_APPLY = api.KEY_VAULT, api.PLATFORM, api.KNOWN_AFTER_APPLY
 # What decides the key the account reaches, and with which identity.
 KEY_FIELDS = ("identity_type", "user_assigned_identity", "key_source", "key_identifier")
 
@@ -157,7 +159,10 @@ class BatchAccountController(Controller):
 
     def create(self, desired, found):
         request, group, name = self.request, self.request["resource_group"], self.request["name"]
-        create = lambda: api.create_account(self.ctx, group, name, api.create_body(desired))  # noqa: E731
+
+        def create():
+            return api.create_account(self.ctx, group, name, api.create_body(desired))
+
         poller = through_propagation(self.ctx, request, desired, create, found)
         if request["wait"]:
             api.wait_for(
@@ -178,7 +183,10 @@ class BatchAccountController(Controller):
             return
         # An account leaving its key is checked as one on it: Batch refuses writes to an account that lost it.
         on_key = desired if current["key_source"] != KEY_VAULT else dict(desired, key_source=KEY_VAULT)
-        write = lambda: api.update_account(self.ctx, group, name, current["id"], body)  # noqa: E731
+
+        def write():
+            return api.update_account(self.ctx, group, name, current["id"], body)
+
         through_propagation(self.ctx, request, on_key, write, found, current)
 
     def delete(self, current):

@@ -14,6 +14,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERRO
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import NOT_YET
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import UNKNOWN
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services._arm import same_location
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KNOWN_AFTER_APPLY
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import find_identity
@@ -56,7 +57,7 @@ def placement_problems(ctx, request, current, desired):
     """Location and pool allocation mode are fixed at creation; a new account needs its resource group."""
     problems, name = [], request["name"]
     for field in ("location", "pool_allocation_mode") if current else ():
-        if _norm(desired[field]) != _norm(current[field]):
+        if not same_location(desired[field], current[field]):
             problems.append(
                 "{}: Batch account '{}' has {} {}; it cannot change".format(
                     field, name, field.replace("_", " "), current[field]
@@ -94,11 +95,6 @@ def vault_group_problems(ctx, request, desired):
     return [
         f"key_vault_resource_group: vault '{name}' is not in resource group '{group}' nor anywhere in the subscription"
     ]
-
-
-def _norm(value):
-    """Locations and modes compare without case or spaces (West Europe = westeurope)."""
-    return (value or "").replace(" ", "").lower()
 
 
 def judge_current(ctx, request, current, target):

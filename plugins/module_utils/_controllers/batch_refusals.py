@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkRefused
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import errors
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import granted_at
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KEY_VAULT
@@ -55,7 +55,12 @@ def through_propagation(ctx, request, desired, write, found, current=None):
             if error.status not in REFUSALS:
                 raise
             if known:
-                raise CmkError(f"{error.message} (the checks before the write found: {known})") from error
+                raise CmkRefused(
+                    f"{error.message} (the checks before the write found: {known})",
+                    code=error.code,
+                    status=error.status,
+                    request_id=error.request_id,
+                ) from error
             if not refused and not recovering(current or {}, found.get("audit") or []):
                 refuse_if_settled(ctx, desired, found, error)
             refused[:] = [error]
@@ -67,7 +72,9 @@ def through_propagation(ctx, request, desired, write, found, current=None):
         "Batch to accept the key for account '{}'".format(request["name"]),
         GRANT_DELAY + "; " + RECOVERY_DELAY,
         ctx,
-        give_up=lambda timed_out: CmkTimeout(f"{timed_out.message}. Azure's last answer: {refused[0].message}"),
+        give_up=lambda timed_out: CmkRefused(
+            f"{timed_out.message}. Azure's last answer: {refused[0].message}", code="Timeout"
+        ),
         pauses=sparse,
         tries=MOST_REFUSED_WRITES,
     )[0]
@@ -85,7 +92,7 @@ def refuse_if_settled(ctx, desired, found, error):
         return
     granted = granted_at(ctx, principal, "{}/keys/{}".format(vault["id"], key_id.name))
     if granted is not None and time.time() - granted.timestamp() > GRANT_SECONDS:
-        raise CmkError(
+        raise CmkRefused(
             "{} - although the identity's role on vault '{}' was granted at {}, longer ago than the {} s Azure "
             "documents for a grant to arrive: not waited for".format(
                 error.message, vault["name"], iso(granted), GRANT_SECONDS

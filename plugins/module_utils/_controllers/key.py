@@ -48,14 +48,16 @@ class KeyController(Controller):
         managed = ("rotation_policy",) if self.request.get("rotation_policy") else ()
         return FIELDS + managed + (("version",) if self.request.get("rotate") else ())
 
-    def _vault_key(self):
-        return ("vault or prediction", self.request["resource_group"].lower(), self.request["vault_name"].lower())
-
     def _vault(self):
         """The vault, read from Resource Manager only when needed (a key's URL follows from the vault's name)."""
         request = self.request
-        predict = lambda: vault_or_prediction(self.ctx, request["vault_name"], request["resource_group"])  # noqa: E731
-        return self.ctx.once(self._vault_key(), predict)
+
+        def predict():
+            return vault_or_prediction(self.ctx, request["vault_name"], request["resource_group"])
+
+        return self.ctx.once(
+            ("vault or prediction", request["resource_group"].lower(), request["vault_name"].lower()), predict
+        )
 
     def header(self, resource):
         return (resource or {}).get("versionless_id") or api.label(self.request.vault_url, self.request["name"])
@@ -67,14 +69,15 @@ class KeyController(Controller):
         """The key (with its policy), or its soft-deleted self (``deleted``), or None. One try first: a vault that
         does not resolve is asked about through Resource Manager; a new one, or a new grant, is waited for."""
         request, url, name = self.request, self.request.vault_url, self.request["name"]
-        self.ctx.once(("key first read",), lambda: time.time() - 1)  # Key Vault's timestamps have whole seconds
-        key = api.get_key_when_ready(self.ctx, url, name, request["wait_timeout"], lambda: self._vault().get("unknown"))
-        if key is not None:
-            return dict(key, rotation_policy=self._policy())
-        if request.get("state") == "absent" or (self.ctx.cached(self._vault_key()) or {}).get("unknown"):
-            return None  # nothing to recover; or check mode, and an earlier task creates the vault
-        # A soft-deleted key is the current state: recovering it is an update of "deleted", not a creation.
-        return api.get_deleted_key(self.ctx, url, name)
+
+        def vault_unknown():  # check mode: an earlier task creates the vault
+            return self._vault().get("unknown")
+
+        # A soft-deleted key is the current state (unless it is to be deleted): recovering it is an update of
+        # "deleted", not a creation.
+        deleted = request.get("state") != "absent"
+        key = api.find_key(self.ctx, url, name, request["wait_timeout"], vault_unknown, deleted)
+        return dict(key, rotation_policy=self._policy()) if key and not key["deleted"] else key
 
     def _policy(self):
         """The rotation policy; None when it cannot be read and is not managed here (getrotationpolicy missing)."""
@@ -121,8 +124,10 @@ class KeyController(Controller):
         if new_material and not self._vault().get("unknown"):  # no key is made in a vault unfit for Batch
             problems += ["vault_name: " + f["message"] for f in errors(vault_findings(self._vault()))]
         problems = problems or self._fitness(current, desired)
-        # Handed on: when this run first read the key (versions made since by others are reported).
-        return problems, {"since": self.ctx.once(("key first read",), lambda: time.time() - 1)}
+        # Handed on: the version this run found (it makes a new one only while that is still the newest: once per
+        # run, even if a step is tried again), and when it looked - versions made since by others are reported
+        # (2 s back: Key Vault's times have whole seconds, and the key was read just before).
+        return problems, {"version": (current or {}).get("version"), "since": time.time() - 2}
 
     def _fitness(self, current, desired):
         """The key this run leaves must be one Batch can use - or the task asked for it not to be, and no
@@ -172,7 +177,7 @@ class KeyController(Controller):
                 self.ctx, url, name, desired["rotation_policy"]
             )  # first: a rotation applies its expiry
         wanted = desired
-        if request.get("rotate") and found.get("made") is None:  # one new version per run, even if a step is retried
+        if request.get("rotate") and current["version"] == found["version"]:  # not yet rotated by this run
             same_spec = (current["key_type"], current["key_size"]) == (desired["key_type"], desired["key_size"])
             self._new_version(desired, found, previous=current["version"], rotate_in_place=same_spec)
             self.ctx.forget()
@@ -182,7 +187,7 @@ class KeyController(Controller):
         if any(current[f] != wanted[f] for f in ATTRIBUTES):
             api.update_key(
                 self.ctx,
-                current["id"],
+                url,
                 name,
                 key_operations=wanted["key_ops"],
                 enabled=wanted["enabled"],
@@ -221,10 +226,9 @@ class KeyController(Controller):
             f"{action} {name}",
             timeout=self.request["wait_timeout"],
         )
-        found["made"] = made["version"]
         window = [v for v in api.list_versions(self.ctx, url, name) if v[1] >= found["since"] and v[0] != previous]
-        if any(version != found["made"] for version, _ in window):
-            settle_doubles(self.ctx, url, self.request, found["made"], window)
+        if any(version != made["version"] for version, _ in window):
+            settle_doubles(self.ctx, url, self.request, made["version"], window)
 
     def delete(self, current):
         api.delete_key(self.ctx, self.request.vault_url, self.request["name"], self.request["wait_timeout"])

@@ -44,5 +44,5 @@ def settle_doubles(ctx, vault_url, request, ours, window):
     for version, users in kept.items():
         ctx.warn(f"key '{name}': version {version} is left enabled: Batch account(s) {', '.join(users)} use it")
     for version in disable:
-        api.update_key(ctx, api.label(vault_url, name) + "/" + version, name, version, enabled=False)
+        api.update_key(ctx, vault_url, name, version, enabled=False)
     return disable

@@ -53,7 +53,8 @@ def resolve_principal(ctx, request, revoking=False):
     if request.get("object_id"):
         return request["object_id"], "principal " + request["object_id"]
     if request.get("identity"):
-        found = find_identity(ctx, request["identity"], group, "identity")
+        group_option = "principal_resource_group" if request.get("principal_resource_group") else "resource_group"
+        found = find_identity(ctx, request["identity"], group, "identity", group_option)
         label = "user-assigned identity '{}'".format(request["identity"].rsplit("/", 1)[-1])
         if found is None and not revoking:
             ctx.not_yet(

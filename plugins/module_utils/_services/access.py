@@ -83,7 +83,7 @@ def find_role(ctx, name_or_id, scope):
             raise CmkValidationError(f"role: no role named '{name_or_id}'")
         return role(rest_dict(found[0]))
 
-    return ctx.once(("role by name", name_or_id.lower(), scope.lower()), fetch)
+    return ctx.once(("role by name", name_or_id.lower(), scope.lower()), fetch, lasting=True)
 
 
 def role_permissions(ctx, definition_id):
@@ -97,7 +97,7 @@ def role_permissions(ctx, definition_id):
         found = ctx.read("read role definition", definition_id, operations.get_by_id, definition_id)
         return role(rest_dict(found))["permissions"] if found is not None else []
 
-    return ctx.once(("role", guid), fetch)
+    return ctx.once(("role", guid), fetch, lasting=True)
 
 
 def assignments_of(ctx, principal_id, scope):

@@ -107,7 +107,7 @@ def list_accounts(ctx, resource_group=None):
         found = ctx.call("list Batch accounts", resource_group or "the subscription", list, pages)
         return [normalize(rest_dict(a)) for a in found]
 
-    return ctx.once(("accounts", resource_group), fetch)
+    return ctx.once(("accounts", (resource_group or "").lower()), fetch)
 
 
 def create_account(ctx, resource_group, name, body):

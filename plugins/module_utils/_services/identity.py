@@ -71,11 +71,12 @@ def delete_identity(ctx, resource_group, name, resource_id):
     ctx.call("delete user-assigned identity", resource_id, operations.delete, resource_group, name)
 
 
-def find_identity(ctx, reference, resource_group, option):
+def find_identity(ctx, reference, resource_group, option, group_option=None):
     """A user-assigned identity named by resource id or by name (in ``resource_group``); None if absent.
 
     When it is absent, check mode may assume an earlier task creates it - unless the resource group does not
-    exist, an identity of that name lives in another group, or the name is a GUID: plain mistakes."""
+    exist (named as ``group_option``), an identity of that name lives in another group, or the name is a GUID:
+    plain mistakes."""
     if reference.startswith("/"):
         try:
             parsed = _resource_id.parse_as(reference, NAMESPACE, TYPE)
@@ -84,7 +85,7 @@ def find_identity(ctx, reference, resource_group, option):
         resource_group, reference = parsed["resource_group"], parsed["name"]
     found = get_identity(ctx, resource_group, reference)
     if found is None:
-        group_location(ctx, resource_group, option + " (its resource group)")
+        group_location(ctx, resource_group, group_option or option + " (its resource group)")
         if GUID.match(reference):
             raise CmkValidationError(_an_id_for_a_name(list_identities(ctx), reference, resource_group, option))
         elsewhere = [i["resource_group"] for i in list_identities(ctx) if i["name"].lower() == reference.lower()]

@@ -9,6 +9,7 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 from __future__ import annotations
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _lro
+from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import import_sdk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._diff import canonical_set
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
@@ -93,6 +94,21 @@ def get_key_when_ready(ctx, vault_url, name, timeout, vault_unknown):
             raise
         dataplane.wait_until_caller_may_read(ctx, vault_url, timeout)
     return get_key(ctx, vault_url, name)
+
+
+def find_key(ctx, vault_url, name, timeout, vault_unknown, deleted=True):
+    """The key (get_key_when_ready), else - with ``deleted`` - its soft-deleted self (marked ``deleted``), else
+    None. A vault ``vault_unknown()`` says an earlier task creates (check mode) holds no deleted key: not asked."""
+    unknown = []
+
+    def remember_unknown():
+        unknown.append(vault_unknown())
+        return unknown[-1]
+
+    key = get_key_when_ready(ctx, vault_url, name, timeout, remember_unknown)
+    if key is not None or not deleted or any(unknown):
+        return key
+    return get_deleted_key(ctx, vault_url, name)
 
 
 def get_rotation_policy(ctx, vault_url, name):
@@ -182,14 +198,15 @@ def rotate_key(ctx, vault_url, name):
     return normalize(_keys(ctx, vault_url).rotate_key(name, **_lro.NO_RETRY))
 
 
-def update_key(ctx, key_id, name, version=None, **attributes):
-    """Key Vault's update: ``key_operations``, ``enabled``, ``not_before``, ``expires_on``, ``tags``."""
-    vault_url = key_id.split("/keys/")[0]
-    ctx.call("update key", key_id, _keys(ctx, vault_url).update_key_properties, name, version, **attributes)
+def update_key(ctx, vault_url, name, version=None, **attributes):
+    """Key Vault's update of a version (the newest when None): ``key_operations``, ``enabled``, ``not_before``,
+    ``expires_on``, ``tags``."""
+    what = label(vault_url, name) + (f"/{version}" if version else "")
+    ctx.call("update key", what, _keys(ctx, vault_url).update_key_properties, name, version, **attributes)
 
 
 def set_rotation_policy(ctx, vault_url, name, policy):
-    from azure.keyvault.keys import KeyRotationPolicy
+    rotation_policy = import_sdk("azure.keyvault.keys", "azure-keyvault-keys").KeyRotationPolicy
 
     actions, expires_in = sdk_policy(policy)
     keys = _keys(ctx, vault_url)
@@ -198,7 +215,7 @@ def set_rotation_policy(ctx, vault_url, name, policy):
         label(vault_url, name),
         keys.update_key_rotation_policy,
         name,
-        KeyRotationPolicy(),
+        rotation_policy(),
         lifetime_actions=actions,
         expires_in=expires_in,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import import_sdk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 
 POLICY_FIELDS = ("expires_in", "rotate_after_create", "rotate_before_expiry", "notify_before_expiry")
@@ -68,17 +69,17 @@ def normalize_policy(policy):
 
 def sdk_policy(policy):
     """(lifetime actions, expires_in) for azure-keyvault-keys' update_key_rotation_policy."""
-    from azure.keyvault.keys import KeyRotationLifetimeAction
+    action = import_sdk("azure.keyvault.keys", "azure-keyvault-keys").KeyRotationLifetimeAction
 
     actions = []
     if policy.get("rotate_after_create") or policy.get("rotate_before_expiry"):
         actions.append(
-            KeyRotationLifetimeAction(
+            action(
                 "Rotate",
                 time_after_create=policy.get("rotate_after_create"),
                 time_before_expiry=policy.get("rotate_before_expiry"),
             )
         )
     if policy.get("notify_before_expiry"):
-        actions.append(KeyRotationLifetimeAction("Notify", time_before_expiry=policy["notify_before_expiry"]))
+        actions.append(action("Notify", time_before_expiry=policy["notify_before_expiry"]))
     return actions, policy.get("expires_in")

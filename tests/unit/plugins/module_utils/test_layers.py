@@ -19,6 +19,7 @@ FORBIDDEN = {
     "_audit": ("_controllers", "_compliance", "_guards", "_converge", "_module"),
     "_guards": ("_controllers", "_audit", "_compliance", "_converge", "_module"),
     "_compliance": ("_controllers", "_guards", "_converge", "_module"),
+    "_converge": ("_controllers", "_compliance", "_audit", "_guards", "_services", "_module"),
     "_rules": (
         "_services",
         "_controllers",
@@ -79,3 +80,24 @@ def test_no_class_of_the_resource_layer_takes_a_module(path):
 def test_each_api_file_has_its_own_tests(path):
     name = path.stem.lstrip("_")
     assert (Path(__file__).parent / "services" / f"test_{name}.py").exists(), f"no tests/.../services/test_{name}.py"
+
+
+MODULES = PLUGINS / "modules"
+MUTATING = ["user_identity", "keyvault", "keyvault_access_policy", "keyvault_cmk_key", "batch_account_cmk"]
+
+
+def _returned(module, key):
+    import yaml
+
+    namespace = {}
+    exec(compile((MODULES / f"{module}.py").read_text(), module, "exec"), {"__name__": "doc"}, namespace)  # noqa: S102
+    return yaml.safe_load(namespace["RETURN"])[key]
+
+
+@pytest.mark.parametrize(
+    ("key", "modules"), [("action", MUTATING), ("absorbed", [p.stem for p in sorted(MODULES.glob("*.py"))])]
+)
+def test_the_return_values_every_module_shares_are_documented_alike(key, modules):
+    """RETURN cannot use doc fragments: each module states them, and the copies must not drift apart."""
+    first = _returned(modules[0], key)
+    assert all(_returned(module, key) == first for module in modules[1:])

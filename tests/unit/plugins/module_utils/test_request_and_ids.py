@@ -70,7 +70,10 @@ def test_a_failure_from_azure_carries_its_exception_and_the_sdk_versions():
             raise _errors.translate(exc, "write", "thing") from exc
     except _errors.CmkError as error:
         details = _errors.failure_details(error)
-    assert "HttpResponseError: Conflict" in details["exception"]
+    assert (
+        "HttpResponseError: Conflict" in details["exception"]
+        and details["azure_exception"] == "HttpResponseError: Conflict"
+    )
     assert details["azure_versions"]["azure-core"]  # the SDKs this run loaded, by distribution
     assert _errors.failure_details(CmkValidationError("name: bad")) == {}  # bad input found offline: no more
 

@@ -105,3 +105,28 @@ def test_a_report_reads_each_shared_key_once(run_module, emulator, converged, co
     ]
     assert len(keyvault_reads) <= 2, keyvault_reads  # the key (and, for pinned ids, its newest version and policy)
     assert sum(calls(emulator, seq).values()) <= 10, dict(calls(emulator, seq))
+
+
+@pytest.mark.emulator_settings(principal_replication_seconds=0)  # reads counted here, not the directory's delay
+@pytest.mark.parametrize(
+    ("rbac", "most"),
+    [(False, 6), (True, 8)],
+    ids=["access-policy", "rbac"],
+)
+def test_a_grant_that_writes_reads_the_principal_and_the_role_once(run_module, emulator, rbac, most):
+    """A write does not change who is granted or what a role is: after it, only the vault is read again."""
+    vault = {
+        "name": "kv-grant",
+        "resource_group": RG,
+        "enable_purge_protection": True,
+        "enable_rbac_authorization": rbac,
+    }
+    assert not run_module(keyvault.main, vault).get("failed")
+    assert not run_module(user_identity.main, {"name": "id-grant", "resource_group": RG}).get("failed")
+    seq = emulator.journal.last_seq
+    granted = run_module(
+        keyvault_access_policy.main, {"vault_name": "kv-grant", "resource_group": RG, "identity": "id-grant"}
+    )
+    assert granted["changed"] and not granted.get("failed"), granted.get("msg")
+    made = calls(emulator, seq)
+    assert sum(made.values()) <= most, dict(made)

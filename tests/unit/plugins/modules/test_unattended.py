@@ -55,7 +55,12 @@ def _account(key, name="unattended", identity="id-unattended"):
 
 
 def _account_writes(emulator, seq):
-    return [w for w in writes_since(emulator, seq) if "/batchAccounts/" in w]
+    """The writes sent to Batch accounts since ``seq`` - refused, faulted or done."""
+    return [
+        f"{e.method} {e.path}"
+        for e in emulator.journal.entries(seq)
+        if e.method in ("PUT", "PATCH") and "/batchAccounts/" in e.path
+    ]
 
 
 @pytest.fixture
@@ -140,9 +145,11 @@ def test_a_grant_that_never_arrives_gets_a_handful_of_writes(run_module, emulato
 
 
 @pytest.mark.emulator_settings(grant_propagation_seconds=0)
-def test_a_refusal_despite_a_role_older_than_azures_delay_fails_at_once(run_module, emulator):
+@pytest.mark.parametrize("status", [None, 409], ids=["batch-refusal", "refused-409"])
+def test_a_refusal_despite_a_role_older_than_azures_delay_fails_at_once(run_module, emulator, control, status):
     """On an RBAC vault a role assignment carries its date: granted longer ago than Azure's documented ten
-    minutes, it is not on its way, and a refusal is not waited out."""
+    minutes, it is not on its way, and a refusal is not waited out - whatever its status (a 409 is also what
+    a write repeated after a lost answer meets: that one the flow re-reads, this one it must not retry)."""
     key = _vault_and_key(run_module, "kv-aged", rbac=True)
     identity = _ok(run_module(user_identity.main, {"name": "id-unattended", "resource_group": RG}))["identity"]
     emulator.settings.update({"grant_propagation_seconds": 3600})  # Batch does not see the role (yet)
@@ -156,6 +163,12 @@ def test_a_refusal_despite_a_role_older_than_azures_delay_fails_at_once(run_modu
         for assignment in emulator.store.resources(rtype="Microsoft.Authorization/roleAssignments"):
             if assignment["properties"]["principalId"] == identity["principal_id"]:
                 assignment["properties"].update(createdOn=hour_ago, updatedOn=hour_ago)
+    if status:  # Batch says no with 409 (Azure documents no status for these refusals)
+        control(
+            "POST",
+            "faults",
+            json={"kind": "status", "status": status, "method": "PUT", "path": "/batchAccounts/", "count": 100},
+        )
     seq = emulator.journal.last_seq
     refused = run_module(batch_account_cmk.main, _account(key))
     assert refused.get("failed") and "longer ago than the 600 s Azure documents" in refused["msg"], refused
