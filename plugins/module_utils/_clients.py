@@ -12,14 +12,16 @@ import importlib
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import backoff
 
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = f"azure_cmk.batch/{COLLECTION_VERSION}"
 
 # One policy for every client (azure-core's RetryPolicy): 429, 5xx, lost connections and outages are
-# retried - Retry-After honoured, back-off doubling from 0.5 s up to 15 s - until the module's time
-# (its wait_timeout, else 5 minutes) is spent, not after a fixed few attempts: a scheduled job rides out
-# an outage of a minute. Writes that are not idempotent are never retried here (see _lro.write_once).
+# retried - Retry-After honoured, else back-off from 0.5 s doubling up to 15 s with jitter - until the
+# module's time (its wait_timeout, else 5 minutes) is spent, not after a fixed few attempts: a scheduled job
+# rides out an outage of a minute. Writes that are not idempotent are never retried here (see
+# _lro.write_once).
 RETRY = dict(
     retry_total=30, retry_connect=30, retry_read=30, retry_status=30, retry_backoff_factor=0.5, retry_backoff_max=15
 )
@@ -39,7 +41,9 @@ _RECORDING = {}
 
 def recording_retry_policy(notes, **settings):
     """azure-core's RetryPolicy with ``settings``, noting each retry in ``notes`` (the result's ``absorbed``):
-    a scheduled job's log shows the faults the run rode out."""
+    a scheduled job's log shows the faults the run rode out. Its back-off is the collection's (``_wait.backoff``):
+    0.5 s before the first retry, doubling up to 15 s, each drawn within 20 % either way, so that parallel jobs
+    throttled by one endpoint do not retry in step (azure-core's own retries at once, then without jitter)."""
     if "class" not in _RECORDING:
         base = import_sdk("azure.core.pipeline.policies", "azure-core").RetryPolicy
 
@@ -47,6 +51,10 @@ def recording_retry_policy(notes, **settings):
             def __init__(self, notes, **settings):
                 super().__init__(**settings)
                 self.notes = notes
+
+            def get_backoff_time(self, settings):
+                errors = len(settings["history"])
+                return backoff(errors - 1, first=settings["backoff"], most=settings["max_backoff"]) if errors else 0
 
             def increment(self, settings, response=None, error=None):
                 again = super().increment(settings, response=response, error=error)
