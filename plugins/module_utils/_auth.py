@@ -17,6 +17,7 @@ import configparser
 import json
 import os
 import re
+from urllib.parse import urlsplit
 
 from ansible.module_utils.common.parameters import env_fallback
 
@@ -210,13 +211,15 @@ def _truthy(value):
     return value is True or str(value).lower() in ("1", "true", "yes", "on")
 
 
-def build_credential(config, cloud):
-    """The azure-identity credential for ``config`` (imports azure-identity only now)."""
+def build_credential(config, cloud, **transport):
+    """The azure-identity credential for ``config`` (imports azure-identity only now). ``transport``
+    (``transport``, ``retry_policy_class``: the run's session and retry policy) goes to the credentials that
+    talk to Entra ID themselves (secret, certificate, user), so sign-ins get the retries of every other call."""
     try:
         from azure import identity
     except ImportError as exc:
         raise CmkMissingLibrary("azure-identity", exc) from exc
-    common = {"authority": config.get("adfs_authority_url") or cloud.authority_host}
+    common = {"authority": config.get("adfs_authority_url") or cloud.authority_host, **transport}
     if _truthy(config.get("disable_instance_discovery")):
         common["disable_instance_discovery"] = True
     if config.kind == "service principal":
@@ -238,7 +241,7 @@ def build_credential(config, cloud):
             tenant_id=config.get("tenant") or "organizations",
             **common,
         )
-    if config.kind == "msi":
+    if config.kind == "msi":  # the host's metadata endpoint has its own retry rules in azure-identity
         client_id = config.get("client_id")
         return (
             identity.ManagedIdentityCredential(client_id=client_id)
@@ -258,3 +261,11 @@ def cli_default_subscription(run_command):
     if rc != 0:
         raise CmkAuthError(f"auth_source=cli: 'az account show' failed; run 'az login' first: {err.strip()}")
     return json.loads(out)["id"]
+
+
+def authority_host(config):
+    """The host of an authority other than the cloud's (ADFS), or None."""
+    url = config.get("adfs_authority_url")
+    if not url:
+        return None
+    return urlsplit(url if "//" in url else "https://" + url).hostname

@@ -13,6 +13,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import AUTH_ARGSPEC
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import authority_host
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import build_credential
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import cli_default_subscription
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import resolve
@@ -68,9 +69,14 @@ class AzureCmkModule:
     @property
     def clients(self):
         if self._clients is None:
-            credential = build_credential(self.auth, self.cloud)
+            auth, cloud = self.auth, self.cloud
             self._clients = Clients(
-                credential, self.auth.subscription_id, self.cloud, self.params.get("wait_timeout"), self.ctx.notes
+                lambda **transport: build_credential(auth, cloud, **transport),
+                auth.subscription_id,
+                cloud,
+                self.params.get("wait_timeout"),
+                self.ctx.notes,
+                authority_host=authority_host(auth),
             )
             if not self._clients.subscription_id:
                 self._clients.subscription_id = self._discover_subscription()

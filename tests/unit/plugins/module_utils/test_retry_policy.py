@@ -19,7 +19,9 @@ def _backoffs(errors, samples=400):
     return [policy.get_backoff_time(settings) for _ in range(samples)]
 
 
-@pytest.mark.parametrize(("errors", "nominal"), [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (5, 8.0), (6, 15.0), (9, 15.0)])
+@pytest.mark.parametrize(
+    ("errors", "nominal"), [(1, 0.5), (2, 1.0), (3, 2.0), (4, 4.0), (5, 8.0), (6, 15.0), (9, 15.0)]
+)
 def test_back_off_doubles_from_half_a_second_to_fifteen(errors, nominal):
     waits = _backoffs(errors)
     assert min(waits) >= nominal * 0.8 and max(waits) <= nominal * 1.2
