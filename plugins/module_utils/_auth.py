@@ -14,6 +14,7 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 from __future__ import annotations
 
 import configparser
+import hashlib
 import json
 import os
 import re
@@ -49,6 +50,8 @@ AUTH_ARGSPEC = dict(
     cert_validation_mode=dict(type="str", choices=["ignore", "validate"]),
     disable_instance_discovery=dict(type="bool", default=False),
     api_profile=dict(type="str", default="latest"),
+    token_cache=dict(type="bool", default=True, fallback=(env_fallback, ["AZURE_CMK_TOKEN_CACHE"])),
+    token_cache_dir=dict(type="path"),
 )
 
 # Option -> environment variable, as azure.azcollection maps them.
@@ -269,3 +272,32 @@ def authority_host(config):
     if not url:
         return None
     return urlsplit(url if "//" in url else "https://" + url).hostname
+
+
+def credential_identity(config, cloud, environ=None):
+    """What tells one credential from another, for the token cache: everything that decides which tokens it
+    gets, its secret (or the certificate file's content) included. The cache only ever stores a salted,
+    stretched digest of it (``_token_cache.credential_digest``)."""
+    environ = os.environ if environ is None else environ
+    parts = {
+        "kind": config.kind,
+        "cloud": cloud.name,
+        "authority": config.get("adfs_authority_url") or cloud.authority_host,
+        "tenant": config.get("tenant"),
+        "client_id": config.get("client_id"),
+    }
+    if config.kind == "service principal":
+        parts["secret"] = config.get("secret")
+    elif config.kind == "certificate":
+        try:
+            with open(config.get("x509_certificate_path"), "rb") as handle:
+                parts["certificate"] = hashlib.sha256(handle.read()).hexdigest()
+        except (OSError, TypeError):
+            return None  # azure-identity will say what is wrong with it; nothing is cached meanwhile
+    elif config.kind == "user":
+        parts.update(user=config.get("ad_user"), password=config.get("password"))
+    elif config.kind == "msi":
+        parts["endpoint"] = environ.get("IDENTITY_ENDPOINT") or environ.get("MSI_ENDPOINT")
+    else:  # the Azure CLI: whichever account its configuration directory is signed in with
+        parts["config_dir"] = environ.get("AZURE_CONFIG_DIR") or os.path.expanduser("~/.azure")
+    return parts

@@ -16,6 +16,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import AUTH_
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import authority_host
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import build_credential
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import cli_default_subscription
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import credential_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import resolve
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
@@ -23,6 +24,10 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._context import Ru
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkAuthError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import RunCache
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import credential_digest
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import unsafe
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import common_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import require
 
@@ -76,11 +81,25 @@ class AzureCmkModule:
                 cloud,
                 self.params.get("wait_timeout"),
                 self.ctx.notes,
+                cache=self._token_cache(auth, cloud),
                 authority_host=authority_host(auth),
             )
             if not self._clients.subscription_id:
                 self._clients.subscription_id = self._discover_subscription()
         return self._clients
+
+    def _token_cache(self, auth, cloud):
+        """The run's token cache for this credential: in ``token_cache_dir`` (the run's own temporary directory,
+        set by the collection's action plugin when the module runs on the controller), unless ``token_cache``
+        is off."""
+        directory = self.params.get("token_cache_dir")
+        if not directory or not self.params.get("token_cache"):
+            return None
+        problem = unsafe(directory)
+        if problem:
+            raise CmkValidationError(f"token_cache_dir: {directory} cannot hold tokens: {problem}")
+        parts = credential_identity(auth, cloud)
+        return None if parts is None else RunCache(directory, credential_digest(directory, parts))
 
     def _discover_subscription(self):
         if self.auth.kind == "cli":
