@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import subprocess
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import credential_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import RunCache
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import credential_digest
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import unsafe
 
 
 def run_command(args, handle_exceptions=True):
@@ -26,13 +30,21 @@ class Reader:
 
     check_mode = False
 
-    def __init__(self, auth, credential, subscription_id, warn):
+    def __init__(self, auth, credential, subscription_id, warn, cache=None):
         self.cloud = get_cloud(auth.get("cloud_environment"))
-        self.clients = Clients(credential, subscription_id, self.cloud)
+        self.clients = Clients(credential, subscription_id, self.cloud, cache=cache)
         self._warn = warn
 
     def warn(self, message):
         self._warn(message)
+
+
+def run_cache(params, auth, directory):
+    """The run's token cache for the inventory's credential in ``directory``, or None (off, or unsafe)."""
+    if not params.get("token_cache") or not directory or unsafe(directory):
+        return None
+    parts = credential_identity(auth, get_cloud(auth.get("cloud_environment")))
+    return None if parts is None else RunCache(directory, credential_digest(directory, parts))
 
 
 def matches_tags(tags, wanted):
