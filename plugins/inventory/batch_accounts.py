@@ -134,9 +134,9 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account_view import list_accounts
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.compliance import account_entries
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import Reader
-from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import run_cache
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import host_variables
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import matches_tags
+from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import run_cache
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import run_command
 
 FILE_ENDINGS = ("batch_accounts.yml", "batch_accounts.yaml")
