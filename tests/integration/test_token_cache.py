@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import sys
 from collections import Counter
 
@@ -57,3 +58,31 @@ def test_with_the_cache_off_every_task_signs_in(playbook, emulator, tmp_path):
     run(playbook, tmp_path, AZURE_CMK_TOKEN_CACHE="false")
     made = sign_ins(emulator)
     assert made["discovery"] == 6 + 2 * READERS, dict(made)
+
+
+def test_a_drift_run_over_the_inventory_signs_in_once(playbook, emulator, control, tmp_path):
+    """The nightly drift job of issue 19 in small: the batch_accounts inventory lists a fleet of 20 accounts and
+    a --check play over the 16 on a customer-managed key runs on 5 forks. The inventory's sign-in serves every
+    task: one discovery and one Resource Manager token for the run, one Key Vault token, no challenge; each host
+    costs only the reads its decision needs."""
+    fleet = control("POST", "fleet", json={"accounts": 20, "vaults": 2, "key_size": 2048})
+    inventory = tmp_path / "fleet.batch_accounts.yml"
+    inventory.write_text(
+        json.dumps(
+            {
+                "plugin": "azure_cmk.batch.batch_accounts",
+                "resource_groups": [fleet["resource_group"]],
+                "groups": {"on_cmk": "cmk_key_source == 'Microsoft.KeyVault'"},
+            }
+        )
+    )
+    drift = "tests/integration/playbooks/drift_by_inventory.yml"
+    result = playbook(drift, "-i", str(inventory), "--check", "--forks", "5")
+    assert result.rc == 0 and result.failed == 0, result
+    assert len(re.findall(r"^fleet\d+\s+: ok=1 ", result.output, re.M)) == 16, result
+    made = sign_ins(emulator)
+    assert made["discovery"] == 1, dict(made)
+    assert made["token https://management.azure.com"] == 1 and made["token https://vault.azure.net"] == 1, dict(made)
+    assert made["challenge"] == 0, dict(made)
+    tasks = [e for e in emulator.journal.entries() if not e.host.startswith("login.")]
+    assert len(tasks) <= 16 * 4 + 20, len(tasks)  # the reads of each host's decision, and the inventory's
