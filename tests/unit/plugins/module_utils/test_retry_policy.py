@@ -16,7 +16,7 @@ def _backoffs(errors, samples=400):
     policy = recording_retry_policy([], timeout=300, **RETRY)
     settings = policy.configure_retries({})
     settings["history"] = [object()] * errors  # azure-core counts the consecutive errors so far
-    return [policy.get_backoff_time(settings) for _ in range(samples)]
+    return [policy.get_backoff_time(settings) for _draw in range(samples)]
 
 
 @pytest.mark.parametrize(

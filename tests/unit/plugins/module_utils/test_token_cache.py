@@ -94,7 +94,7 @@ def test_the_directory_must_be_this_users_alone(tmp_path):
 
 def test_files_are_owner_only_and_hold_no_secret(run_dir):
     cache = cache_for(run_dir, **SP)
-    credential = RunCredential(lambda: FakeIdentity(), cache=cache)
+    credential = RunCredential(FakeIdentity, cache=cache)
     credential.get_token_info(ARM)
     cache.store_metadata("https://login.microsoftonline.com/tenant-a/v2.0/.well-known/openid-configuration", "{}", 5)
     names = os.listdir(run_dir)
@@ -119,7 +119,7 @@ def test_the_second_task_of_a_run_signs_in_no_more(run_dir):
 
 
 def test_a_cached_token_needs_no_azure_identity(run_dir):
-    RunCredential(lambda: FakeIdentity(), cache=cache_for(run_dir, **SP)).get_token(ARM)
+    RunCredential(FakeIdentity, cache=cache_for(run_dir, **SP)).get_token(ARM)
 
     def never():
         raise AssertionError("the credential was built although the run had a fresh token")
@@ -138,7 +138,7 @@ def test_a_cached_token_needs_no_azure_identity(run_dir):
     ],
 )
 def test_another_credential_or_tenant_never_finds_the_tokens(run_dir, other):
-    RunCredential(lambda: FakeIdentity(), cache=cache_for(run_dir, **SP)).get_token_info(ARM)
+    RunCredential(FakeIdentity, cache=cache_for(run_dir, **SP)).get_token_info(ARM)
     identity = FakeIdentity()
     token = RunCredential(lambda: identity, cache=cache_for(run_dir, **other)).get_token_info(ARM)
     assert len(identity.fetched) == 1 and token.token == "token-1"  # its own first token, not the other's
@@ -201,7 +201,7 @@ def test_a_corrupt_file_counts_as_empty_and_is_replaced(run_dir, content):
 
 def test_a_file_others_could_have_written_is_not_trusted(run_dir):
     cache = cache_for(run_dir, **SP)
-    RunCredential(lambda: FakeIdentity(), cache=cache).get_token_info(ARM)
+    RunCredential(FakeIdentity, cache=cache).get_token_info(ARM)
     os.chmod(cache.path, 0o644)
     identity = FakeIdentity()
     RunCredential(lambda: identity, cache=cache_for(run_dir, **SP)).get_token_info(ARM)
