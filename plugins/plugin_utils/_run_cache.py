@@ -18,19 +18,9 @@ from ansible import constants as C
 from ansible.plugins.action import ActionBase
 from ansible.utils.vars import merge_hash
 
-from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import unsafe
+from ansible_collections.azure_cmk.batch.plugins.plugin_utils._run_dir import run_directory
 
 OPTION = "token_cache_dir"
-
-
-def run_directory(connection, play_context):
-    """This run's cache directory for a module run through ``connection``, or None when it cannot be used."""
-    if getattr(connection, "transport", None) != "local" or play_context.become:
-        return None
-    directory = C.DEFAULT_LOCAL_TMP
-    if not directory or unsafe(directory):
-        return None
-    return directory
 
 
 class RunCacheAction(ActionBase):
@@ -42,7 +32,7 @@ class RunCacheAction(ActionBase):
         del tmp  # no longer has any effect
         args = dict(self._task.args)
         if args.get(OPTION) is None:  # the module leaves it alone when told not to cache (token_cache)
-            directory = run_directory(self._connection, self._play_context)
+            directory = run_directory(self._connection, self._play_context, C.DEFAULT_LOCAL_TMP)
             if directory:
                 args[OPTION] = directory
         wrap_async = self._task.async_val and not self._connection.has_native_async
