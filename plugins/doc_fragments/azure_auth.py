@@ -102,6 +102,29 @@ options:
       - Accepted for azure.azcollection compatibility; only C(latest) is supported.
     type: str
     default: latest
+  token_cache:
+    description:
+      - Share access tokens, Entra ID's discovery answers and Key Vault challenges between the tasks of one run,
+        so that only the first task that needs a token signs in (one sign-in per audience and credential per run,
+        instead of one per task).
+      - The cache lives in O(token_cache_dir), which the collection sets to ansible-playbook's own temporary
+        directory for the run (mode 0700, removed when ansible-playbook ends) when the module runs on the
+        controller as the controller's user; elsewhere nothing is cached.
+      - It holds access tokens until they expire (about an hour), never a client secret, password or refresh
+        token. Anyone who can read the controller user's files could use them meanwhile - as they could read
+        the credentials themselves, and the tokens and secrets the Azure CLI keeps in plain text in
+        C(~/.azure) on Linux. Set V(false) to sign in in every task.
+      - Can also be set with E(AZURE_CMK_TOKEN_CACHE) (for example V(false) for a whole AWX job template, through
+        a custom credential type's environment).
+    type: bool
+    default: true
+  token_cache_dir:
+    description:
+      - The directory of the run's token cache. Set by the collection's action plugin to the run's own temporary
+        directory; leave it unset.
+      - If you set it, it must be a directory of the user that runs the module that no one else may use
+        (mode 0700), or the task fails. Its tokens stay there until they expire, not only for the run.
+    type: path
 requirements:
   - python >= 3.10
   - azure-identity, and the Azure SDK packages each module names (pinned in the collection's requirements.txt)

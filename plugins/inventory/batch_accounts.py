@@ -116,7 +116,9 @@ compose:
 
 import os
 
+from ansible import constants as C
 from ansible.errors import AnsibleError
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.inventory import BaseInventoryPlugin
 from ansible.plugins.inventory import Constructable
 
@@ -133,6 +135,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_ac
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import host_variables
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import matches_tags
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import reader
+from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import run_cache
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import run_command
 
 FILE_ENDINGS = ("batch_accounts.yml", "batch_accounts.yaml")
@@ -166,15 +169,21 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         # The modules' env fallback for auth_source; the option's default cannot be told from "not given".
         if params["auth_source"] in (None, "auto"):
             params["auth_source"] = os.environ.get("ANSIBLE_AZURE_AUTH_SOURCE") or "auto"
+        if params["token_cache"] in (None, True) and os.environ.get("AZURE_CMK_TOKEN_CACHE"):
+            params["token_cache"] = boolean(os.environ["AZURE_CMK_TOKEN_CACHE"], strict=False)
         return params
 
     def _read_accounts(self):
-        auth = resolve(self._auth_params())
+        params = self._auth_params()
+        auth = resolve(params)
         credential = build_credential(auth, get_cloud(auth.get("cloud_environment")))
+        # This process's own temporary directory is the run's: the tasks of a play over these hosts reuse the
+        # token the listing signed in with.
+        cache = run_cache(params, auth, params.get("token_cache_dir") or C.DEFAULT_LOCAL_TMP)
         subscriptions = self.get_option("subscriptions") or [self._default_subscription(auth, credential)]
         found = []
         for subscription_id in subscriptions:
-            ctx = reader(auth, credential, subscription_id, self.display.warning)
+            ctx = reader(auth, credential, subscription_id, self.display.warning, cache)
             found += self._subscription_hosts(ctx, subscription_id)
         return found
 

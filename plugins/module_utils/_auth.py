@@ -14,9 +14,11 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 from __future__ import annotations
 
 import configparser
+import hashlib
 import json
 import os
 import re
+from urllib.parse import urlsplit
 
 from ansible.module_utils.common.parameters import env_fallback
 
@@ -48,6 +50,8 @@ AUTH_ARGSPEC = dict(
     cert_validation_mode=dict(type="str", choices=["ignore", "validate"]),
     disable_instance_discovery=dict(type="bool", default=False),
     api_profile=dict(type="str", default="latest"),
+    token_cache=dict(type="bool", default=True, fallback=(env_fallback, ["AZURE_CMK_TOKEN_CACHE"])),
+    token_cache_dir=dict(type="path"),
 )
 
 # Option -> environment variable, as azure.azcollection maps them.
@@ -210,13 +214,15 @@ def _truthy(value):
     return value is True or str(value).lower() in ("1", "true", "yes", "on")
 
 
-def build_credential(config, cloud):
-    """The azure-identity credential for ``config`` (imports azure-identity only now)."""
+def build_credential(config, cloud, **transport):
+    """The azure-identity credential for ``config`` (imports azure-identity only now). ``transport``
+    (``transport``, ``retry_policy_class``: the run's session and retry policy) goes to the credentials that
+    talk to Entra ID themselves (secret, certificate, user), so sign-ins get the retries of every other call."""
     try:
         from azure import identity
     except ImportError as exc:
         raise CmkMissingLibrary("azure-identity", exc) from exc
-    common = {"authority": config.get("adfs_authority_url") or cloud.authority_host}
+    common = {"authority": config.get("adfs_authority_url") or cloud.authority_host, **transport}
     if _truthy(config.get("disable_instance_discovery")):
         common["disable_instance_discovery"] = True
     if config.kind == "service principal":
@@ -238,7 +244,7 @@ def build_credential(config, cloud):
             tenant_id=config.get("tenant") or "organizations",
             **common,
         )
-    if config.kind == "msi":
+    if config.kind == "msi":  # the host's metadata endpoint has its own retry rules in azure-identity
         client_id = config.get("client_id")
         return (
             identity.ManagedIdentityCredential(client_id=client_id)
@@ -258,3 +264,40 @@ def cli_default_subscription(run_command):
     if rc != 0:
         raise CmkAuthError(f"auth_source=cli: 'az account show' failed; run 'az login' first: {err.strip()}")
     return json.loads(out)["id"]
+
+
+def authority_host(config):
+    """The host of an authority other than the cloud's (ADFS), or None."""
+    url = config.get("adfs_authority_url")
+    if not url:
+        return None
+    return urlsplit(url if "//" in url else "https://" + url).hostname
+
+
+def credential_identity(config, cloud, environ=None):
+    """What tells one credential from another, for the token cache: everything that decides which tokens it
+    gets, its secret (or the certificate file's content) included. The cache only ever stores a salted,
+    stretched digest of it (``_token_cache.credential_digest``)."""
+    environ = os.environ if environ is None else environ
+    parts = {
+        "kind": config.kind,
+        "cloud": cloud.name,
+        "authority": config.get("adfs_authority_url") or cloud.authority_host,
+        "tenant": config.get("tenant"),
+        "client_id": config.get("client_id"),
+    }
+    if config.kind == "service principal":
+        parts["secret"] = config.get("secret")
+    elif config.kind == "certificate":
+        try:
+            with open(config.get("x509_certificate_path"), "rb") as handle:
+                parts["certificate"] = hashlib.sha256(handle.read()).hexdigest()
+        except (OSError, TypeError):
+            return None  # azure-identity will say what is wrong with it; nothing is cached meanwhile
+    elif config.kind == "user":
+        parts.update(user=config.get("ad_user"), password=config.get("password"))
+    elif config.kind == "msi":
+        parts["endpoint"] = environ.get("IDENTITY_ENDPOINT") or environ.get("MSI_ENDPOINT")
+    else:  # the Azure CLI: whichever account its configuration directory is signed in with
+        parts["config_dir"] = environ.get("AZURE_CONFIG_DIR") or os.path.expanduser("~/.azure")
+    return parts

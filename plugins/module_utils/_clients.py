@@ -12,14 +12,19 @@ import importlib
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
+from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import RunCredential
+from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import VaultChallenges
+from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import shared_session
+from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import backoff
 
 COLLECTION_VERSION = "0.1.0"
 USER_AGENT = f"azure_cmk.batch/{COLLECTION_VERSION}"
 
-# One policy for every client (azure-core's RetryPolicy): 429, 5xx, lost connections and outages are
-# retried - Retry-After honoured, back-off doubling from 0.5 s up to 15 s - until the module's time
-# (its wait_timeout, else 5 minutes) is spent, not after a fixed few attempts: a scheduled job rides out
-# an outage of a minute. Writes that are not idempotent are never retried here (see _lro.write_once).
+# One policy for every client and for sign-ins (azure-core's RetryPolicy): 429, 5xx, lost connections and
+# outages are retried - Retry-After honoured, else back-off from 0.5 s doubling up to 15 s with jitter - until
+# the module's time (its wait_timeout, else 5 minutes) is spent, not after a fixed few attempts: a scheduled
+# job rides out an outage of a minute. Writes that are not idempotent are never retried here (see
+# _lro.write_once).
 RETRY = dict(
     retry_total=30, retry_connect=30, retry_read=30, retry_status=30, retry_backoff_factor=0.5, retry_backoff_max=15
 )
@@ -39,7 +44,9 @@ _RECORDING = {}
 
 def recording_retry_policy(notes, **settings):
     """azure-core's RetryPolicy with ``settings``, noting each retry in ``notes`` (the result's ``absorbed``):
-    a scheduled job's log shows the faults the run rode out."""
+    a scheduled job's log shows the faults the run rode out. Its back-off is the collection's (``_wait.backoff``):
+    0.5 s before the first retry, doubling up to 15 s, each drawn within 20 % either way, so that parallel jobs
+    throttled by one endpoint do not retry in step (azure-core's own retries at once, then without jitter)."""
     if "class" not in _RECORDING:
         base = import_sdk("azure.core.pipeline.policies", "azure-core").RetryPolicy
 
@@ -47,6 +54,10 @@ def recording_retry_policy(notes, **settings):
             def __init__(self, notes, **settings):
                 super().__init__(**settings)
                 self.notes = notes
+
+            def get_backoff_time(self, settings):
+                errors = len(settings["history"])
+                return backoff(errors - 1, first=settings["backoff"], most=settings["max_backoff"]) if errors else 0
 
             def increment(self, settings, response=None, error=None):
                 again = super().increment(settings, response=response, error=error)
@@ -77,43 +88,45 @@ def rest_dict(model):
     return model.as_dict()  # TypeSpec models (azure-mgmt-batch, azure-mgmt-keyvault)
 
 
-class OneTokenKind:
-    """The credential, asked for the same kind of token by every client. Key Vault's clients ask for
-    continuous-access-evaluation (CAE) tokens and Resource Manager's do not, and azure-identity keeps one
-    MSAL client per kind - each fetching Entra ID's metadata again. Plain tokens serve both (CAE is an
-    opt-in for long-lived tokens; a module run lasts seconds): one metadata fetch per run instead of two."""
-
-    def __init__(self, credential):
-        self._credential = credential
-
-    def get_token(self, *scopes, **kwargs):
-        kwargs.pop("enable_cae", None)
-        return self._credential.get_token(*scopes, **kwargs)
-
-    def get_token_info(self, *scopes, options=None):
-        options = {k: v for k, v in (options or {}).items() if k != "enable_cae"}
-        return self._credential.get_token_info(*scopes, options=options)
-
-    def close(self):
-        self._credential.close()
-
-
 class Clients:
-    """SDK clients for one subscription in one cloud, built on first use and kept for the run."""
+    """SDK clients for one subscription in one cloud, built on first use and kept for the run.
 
-    def __init__(self, credential, subscription_id, cloud, timeout=None, notes=None):
-        self.credential = OneTokenKind(credential)
+    ``credential`` is an azure-identity credential, or a function that makes one from the run's transport
+    options (``transport``, ``retry_policy_class``) when a token must be fetched: then sign-ins go through the
+    same session and get the same bounded, noted retries as every other call. ``cache`` (a RunCache) is the run's
+    token cache; ``authority_host`` an authority other than the cloud's (ADFS)."""
+
+    def __init__(self, credential, subscription_id, cloud, timeout=None, notes=None, cache=None, authority_host=None):
         self.subscription_id = subscription_id
         self.cloud = cloud
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.notes = [] if notes is None else notes
         self._built = {}
+        self._session = None
+        self._authority_host = authority_host or cloud.authority_host
+        build = credential if not hasattr(credential, "get_token") else (lambda **_options: credential)
+        self.credential = RunCredential(build, self._identity_options, cache, self.timeout)
+        self.vaults = VaultChallenges(cloud, cache, self.timeout, self._authority_host)
+        # With the run's cache only (without it, a run makes the calls it always made), and not with ADFS, whose
+        # vaults' challenges do not name the tenant Resource Manager gives.
+        self._learn_vaults_from_arm = cache is not None and authority_host is None
 
     def _retry(self):
         return recording_retry_policy(self.notes, timeout=self.timeout, **RETRY)
 
+    def _transport(self):
+        """A transport on the run's one session: one tunnel per host, whichever client sends."""
+        if self._session is None:
+            self._session = shared_session(self._authority_host, self.credential.cache, self.timeout)
+        transport = import_sdk("azure.core.pipeline.transport", "azure-core")
+        return transport.RequestsTransport(session=self._session, session_owner=False)
+
+    def _identity_options(self):
+        retry = self._retry()
+        return dict(transport=self._transport(), retry_policy_class=lambda **_settings: retry)
+
     def _common(self):
-        return dict(retry_policy=self._retry(), user_agent=USER_AGENT)
+        return dict(retry_policy=self._retry(), user_agent=USER_AGENT, transport=self._transport())
 
     def _mgmt(self, name):
         if name not in self._built:
@@ -123,12 +136,15 @@ class Clients:
                 raise CmkError(
                     "subscription_id: no subscription was given or found (option, AZURE_SUBSCRIPTION_ID or profile)"
                 )
+            options = self._common()
+            if name == "keyvault" and self._learn_vaults_from_arm:
+                options["raw_response_hook"] = self.vaults.arm_hook
             self._built[name] = client_class(
                 self.credential,
                 self.subscription_id,
                 base_url=self.cloud.arm_endpoint,
                 credential_scopes=[self.cloud.arm_scope],
-                **self._common(),
+                **options,
             )
         return self._built[name]
 
@@ -153,7 +169,10 @@ class Clients:
         key = "keys:" + vault_url.lower().rstrip("/")
         if key not in self._built:
             module = import_sdk("azure.keyvault.keys", "azure-keyvault-keys")
-            self._built[key] = module.KeyClient(vault_url, self.credential, **self._common())
+            self.vaults.prime(vault_url)
+            self._built[key] = module.KeyClient(
+                vault_url, self.credential, raw_response_hook=self.vaults.keyvault_hook, **self._common()
+            )
         return self._built[key]
 
     def _arm_pipeline(self):
@@ -163,6 +182,7 @@ class Clients:
             policies = import_sdk("azure.core.pipeline.policies", "azure-core")
             self._built["arm"] = core.PipelineClient(
                 self.cloud.arm_endpoint,
+                transport=self._transport(),
                 policies=[
                     policies.HeadersPolicy(),
                     policies.UserAgentPolicy(USER_AGENT),
@@ -204,7 +224,9 @@ class Clients:
             core = import_sdk("azure.core", "azure-core")
             policies = import_sdk("azure.core.pipeline.policies", "azure-core")
             self._built["plain"] = core.PipelineClient(
-                vault_url, policies=[policies.HeadersPolicy(), policies.UserAgentPolicy(USER_AGENT), self._retry()]
+                vault_url,
+                transport=self._transport(),
+                policies=[policies.HeadersPolicy(), policies.UserAgentPolicy(USER_AGENT), self._retry()],
             )
         rest = import_sdk("azure.core.rest", "azure-core")
         request = rest.HttpRequest("GET", vault_url.rstrip("/") + "/keys", params={"api-version": "7.5"})

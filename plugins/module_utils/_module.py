@@ -13,8 +13,10 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import AUTH_ARGSPEC
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import authority_host
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import build_credential
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import cli_default_subscription
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import credential_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import resolve
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
@@ -22,7 +24,11 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._context import Ru
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkAuthError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import failure_details
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import RunCache
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import credential_digest
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import unsafe
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import common_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import require
 
@@ -69,10 +75,15 @@ class AzureCmkModule:
     @property
     def clients(self):
         if self._clients is None:
-            credential = build_credential(self.auth, self.cloud)
-            notes = self.ctx.notes if self.ctx is not None else []
+            auth, cloud = self.auth, self.cloud
             self._clients = Clients(
-                credential, self.auth.subscription_id, self.cloud, self.params.get("wait_timeout"), notes
+                lambda **transport: build_credential(auth, cloud, **transport),
+                auth.subscription_id,
+                cloud,
+                self.params.get("wait_timeout"),
+                self.ctx.notes if self.ctx is not None else [],
+                cache=self._token_cache(auth, cloud),
+                authority_host=authority_host(auth),
             )
             if not self._clients.subscription_id:
                 self._clients.subscription_id = self._discover_subscription()
@@ -81,6 +92,19 @@ class AzureCmkModule:
     def context(self):
         """The run's context, from its parts: clients built on first use, the cloud, check mode, warnings."""
         return RunContext(lambda: self.clients, self.cloud, self.check_mode, self.warn)
+
+    def _token_cache(self, auth, cloud):
+        """The run's token cache for this credential: in ``token_cache_dir`` (the run's own temporary directory,
+        set by the collection's action plugin when the module runs on the controller), unless ``token_cache``
+        is off."""
+        directory = self.params.get("token_cache_dir")
+        if not directory or not self.params.get("token_cache"):
+            return None
+        problem = unsafe(directory)
+        if problem:
+            raise CmkValidationError(f"token_cache_dir: {directory} cannot hold tokens: {problem}")
+        parts = credential_identity(auth, cloud)
+        return None if parts is None else RunCache(directory, credential_digest(directory, parts))
 
     def _discover_subscription(self):
         if self.auth.kind == "cli":

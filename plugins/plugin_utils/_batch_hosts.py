@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import subprocess
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import credential_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
 from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import RunCache
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import credential_digest
+from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import unsafe
 
 
 def run_command(args, handle_exceptions=True):
@@ -21,11 +25,20 @@ def run_command(args, handle_exceptions=True):
     return done.returncode, done.stdout, done.stderr
 
 
-def reader(auth, credential, subscription_id, warn):
-    """The run context of one subscription's reads. The inventory only reads: check mode is off, so findings
-    describe Azure as it is."""
+def reader(auth, credential, subscription_id, warn, cache=None):
+    """The run context of one subscription's reads (through the run's token ``cache``, if any). The inventory
+    only reads: check mode is off, so findings describe Azure as it is."""
     cloud = get_cloud(auth.get("cloud_environment"))
-    return RunContext(Clients(credential, subscription_id, cloud), cloud, False, warn)
+    clients = Clients(credential, subscription_id, cloud, cache=cache)
+    return RunContext(lambda: clients, cloud, False, warn)
+
+
+def run_cache(params, auth, directory):
+    """The run's token cache for the inventory's credential in ``directory``, or None (off, or unsafe)."""
+    if not params.get("token_cache") or not directory or unsafe(directory):
+        return None
+    parts = credential_identity(auth, get_cloud(auth.get("cloud_environment")))
+    return None if parts is None else RunCache(directory, credential_digest(directory, parts))
 
 
 def matches_tags(tags, wanted):

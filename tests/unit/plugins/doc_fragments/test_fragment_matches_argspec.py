@@ -44,3 +44,10 @@ def test_tags_fragment_matches_its_argspec():
     assert sorted(doc) == sorted(TAGS_ARGSPEC)
     for name, spec in TAGS_ARGSPEC.items():
         assert (doc[name]["type"], doc[name].get("default")) == (spec["type"], spec.get("default"))
+
+
+def test_the_token_cache_switch_documents_its_environment_variable():
+    """An AWX job template turns the run's token cache off with the variable the option falls back to."""
+    _fallback, variables = AUTH_ARGSPEC["token_cache"]["fallback"]
+    assert variables == ["AZURE_CMK_TOKEN_CACHE"]
+    assert "E(AZURE_CMK_TOKEN_CACHE)" in " ".join(DOC["token_cache"]["description"])
