@@ -58,16 +58,17 @@ def report(ctx, names, resource_group, expiry_days, vault_group=None, max_worker
 
 
 def estate_report(ctx, scope, expiry_days, max_workers=8, confirm=False, confirm_limit=CONFIRM_LIMIT):
-    """(one entry per account of the estate ``scope`` (an _estate.Scope) covers, a summary, what could not be read,
-    the confirmation's counts - None unless ``confirm``): read through Resource Graph and the vaults' key lists,
-    judged by the same rules as report(); ``confirm`` reads the accounts with errors again from the providers
-    (at most ``confirm_limit`` of them, side by side) before reporting them."""
+    """(one entry per account of the estate ``scope`` (an _estate.Scope) covers, a summary, the Estate read - its
+    ``accounts`` in the entries' order, what was ``unreadable`` - and the confirmation's counts, None unless
+    ``confirm``): read through Resource Graph and the vaults' key lists, judged by the same rules as report();
+    ``confirm`` reads the accounts with errors again from the providers (at most ``confirm_limit`` of them, side by
+    side) before reporting them."""
     estate = read_estate(ctx, scope, max_workers)
     entries = [_judged(ctx, estate, a, account_facts(ctx, estate, a, expiry_days)) for a in estate.accounts]
     confirmation = None
     if confirm:
         entries, confirmation = _confirmed(ctx, estate, entries, expiry_days, max_workers, confirm_limit)
-    return entries, summary(entries), estate.unreadable, confirmation
+    return entries, summary(entries), estate, confirmation
 
 
 def unread(unreadable):
@@ -101,7 +102,8 @@ def compliance(ctx, params):
         vault_group=params["key_vault_resource_group"],
     )
     options = (params["max_workers"], params["confirm_errors"], params["confirm_limit"])
-    accounts, totals, unreadable, confirmation = estate_report(ctx, scope, params["expiry_warning_days"], *options)
+    accounts, totals, estate, confirmation = estate_report(ctx, scope, params["expiry_warning_days"], *options)
+    unreadable = estate.unreadable
     if params["strict"] and unread(unreadable):
         raise CmkError("strict: the credential could not read " + "; ".join(unread(unreadable)))
     result = {"changed": False, "accounts": accounts, "summary": totals, "unreadable": unreadable}
@@ -123,15 +125,19 @@ def _confirmed(ctx, estate, entries, expiry_days, max_workers, limit):
 
     def one(index):
         fresh, facts = confirm_facts(ctx, estate, estate.accounts[index], expiry_days)
-        return None if fresh is None else _judged(ctx, estate, fresh, facts)
+        return None if fresh is None else dict(_judged(ctx, estate, fresh, facts), account=fresh)
 
     confirmed = dict(zip(asked, side_by_side(one, asked, max_workers)))
-    kept = [confirmed.get(index, found) for index, found in enumerate(entries) if confirmed.get(index, found)]
+    kept = [index for index in range(len(entries)) if confirmed.get(index, entries[index]) is not None]
+    for index, found in confirmed.items():
+        if found is not None:
+            estate.accounts[index] = found.pop("account")
+    estate.accounts = [estate.accounts[index] for index in kept]
     still = sum(1 for found in confirmed.values() if found and found["by_severity"]["error"])
     gone = sum(1 for found in confirmed.values() if found is None)
     counts = {"asked": len(asked), "cleared": len(asked) - still - gone, "still_failing": still, "gone": gone}
     counts["skipped"] = len(failing) - len(asked)
-    return kept, counts
+    return [confirmed.get(index, entries[index]) for index in kept], counts
 
 
 def summary(entries):

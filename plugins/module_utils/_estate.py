@@ -117,19 +117,14 @@ def read_estate(ctx, scope, max_workers=8):
         if key_id is not None:
             used.setdefault(key_id.vault_name, []).append((acct, key_id))
     _read_vaults(ctx, estate, sorted(used))
-    side_by_side(
-        lambda name: _read_keys(ctx, estate, name), [n for n in sorted(used) if n in estate.vaults], max_workers
-    )
-    pinned = {
-        (key_id.vault_name, key_id.name.lower())
-        for pairs in used.values()
-        for _acct, key_id in pairs
-        if key_id.version and _newest(estate, key_id) not in (None, key_id.version.lower())
-    }
-    side_by_side(lambda vk: _read_versions(ctx, estate, *vk), sorted(pinned), max_workers)
-    _read_grants(ctx, estate, [estate.vaults[n] for n in used if n in estate.vaults])
+    found = [name for name in sorted(used) if name in estate.vaults]
     elsewhere = [pair for name, pairs in sorted(used.items()) if name not in estate.vaults for pair in pairs]
-    side_by_side(lambda pair: _read_from_provider(ctx, estate, *pair), elsewhere, max_workers)
+    # Side by side: each vault's keys (then the versions its accounts pin), the role assignments, and the accounts
+    # whose vault the index does not show.
+    jobs = [lambda name=name: _read_keys(ctx, estate, name, [k for _a, k in used[name] if k.version]) for name in found]
+    jobs.append(lambda: _read_grants(ctx, estate, [estate.vaults[name] for name in found]))
+    jobs += [lambda pair=pair: _read_from_provider(ctx, estate, *pair) for pair in elsewhere]
+    side_by_side(lambda job: job(), jobs, max_workers)
     return estate
 
 
@@ -178,29 +173,27 @@ def vault_ctx(ctx, found):
     return ctx.for_subscription(found["subscription_id"])
 
 
-def _read_keys(ctx, estate, name):
+def _read_keys(ctx, estate, name, pinned):
+    """The vault's key list, then the versions of each key that an account pins to an older version."""
     found = estate.vaults[name]
+    vctx = vault_ctx(ctx, found)
     try:
-        estate.keys[name] = list_vault_keys(vault_ctx(ctx, found), found["resource_group"], found["name"])
+        estate.keys[name] = listed = list_vault_keys(vctx, found["resource_group"], found["name"])
     except CmkError as error:
         estate.keys[name] = error
         estate.unreadable_vault(found["name"], error.message)
+        return
+    older = {k.name.lower() for k in pinned if k.name.lower() in listed}
+    older = {key for key in older if any(_older(listed[key], k) for k in pinned if k.name.lower() == key)}
+    for key in sorted(older):
+        try:
+            estate.versions[(name, key)] = list_key_versions(vctx, found["resource_group"], found["name"], key)
+        except CmkError as error:
+            estate.versions[(name, key)] = error
 
 
-def _newest(estate, key_id):
-    listed = estate.keys.get(key_id.vault_name)
-    if not isinstance(listed, dict) or key_id.name.lower() not in listed:
-        return None
-    return listed[key_id.name.lower()]["version"].lower()
-
-
-def _read_versions(ctx, estate, name, key):
-    found = estate.vaults[name]
-    try:
-        versions = list_key_versions(vault_ctx(ctx, found), found["resource_group"], found["name"], key)
-    except CmkError as error:
-        versions = error
-    estate.versions[(name, key)] = versions
+def _older(newest, key_id):
+    return newest["version"].lower() != key_id.version.lower()
 
 
 def _read_grants(ctx, estate, vaults):
