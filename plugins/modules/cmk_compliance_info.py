@@ -17,7 +17,7 @@ description:
   - The findings come from the same rules M(azure_cmk.batch.batch_account_cmk) enforces before writing.
     An account is compliant when it has no finding of severity V(error) or V(unknown) and is not recovering;
     warnings are risks to watch. An account with a V(unknown) finding was not fully checked
-    (RV(accounts[].checked)): it is never counted as compliant, and RV(summary.not_checked) counts them.
+    (RV(accounts[].checked)) - it is never counted as compliant, and RV(summary.not_checked) counts them.
   - "Severity V(error): C(not_on_cmk) (Microsoft-managed keys); C(identity_lacks_access); C(no_identity);
     C(key_missing); C(key_disabled); C(key_expired); C(key_not_yet_active); C(key_type_unsupported);
     C(key_size_unsupported); C(key_ops_missing); C(vault_soft_delete_disabled); C(vault_purge_protection_disabled);
@@ -29,8 +29,8 @@ description:
   - "Severity V(unknown) (could not be checked from here): C(vault_not_found) (vault outside the subscription),
     C(vault_unreachable), C(key_unreadable) (the caller may not read the key)."
   - Every vault, key, rotation policy and role definition is read once, however many accounts share it.
-  - Accounts (with O(subscriptions) or O(management_groups): vaults) are checked side by side by up to
-    O(max_workers) threads, since on Azure each read is a round trip.
+  - Accounts - over an estate, vaults - are checked side by side by up to O(max_workers) threads, since on Azure
+    each read is a round trip.
   - Reads only. Meant for scheduled AWX / Automation Controller jobs; combine with M(ansible.builtin.assert) to fail
     a job, or template the report.
 options:
@@ -162,7 +162,7 @@ accounts:
         source:
           description:
             - V(resource_graph) (Resource Graph's index, which lags the providers) or V(resource_provider) (read
-              again from the providers: O(confirm_errors)).
+              again from the providers, with O(confirm_errors)).
           type: str
           sample: resource_graph
         as_of:
@@ -242,8 +242,8 @@ unreadable:
 confirmation:
   description:
     - What O(confirm_errors) found reading the accounts with errors again from the providers - C(asked) (read again),
-      C(cleared) (without an error now: the index was behind), C(still_failing), C(gone) (deleted since the index
-      saw them: left out of the report), C(skipped) (beyond O(confirm_limit), reported as the index has them).
+      C(cleared) (without an error now, the index was behind), C(still_failing), C(gone) (deleted since the index
+      saw them, left out of the report), C(skipped) (beyond O(confirm_limit), reported as the index has them).
   returned: with O(confirm_errors)
   type: dict
   version_added: 0.2.0

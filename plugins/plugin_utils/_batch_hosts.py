@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Mapping
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
 from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import account_entries
 from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import estate_report
+from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import summary
 from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import PROVIDER
@@ -163,3 +165,34 @@ def host_names(found):
         placed.add((name, group.lower()))
         names.append(chosen)
     return names
+
+
+UNREADABLE = ("subscriptions", "management_groups", "vaults")
+
+
+def merged_report(items, unreadable=None):
+    """{accounts (one per account id, sorted by it), summary, and unreadable when any part said what it could not
+    read}: ``items`` are report entries or hosts' variables; ``unreadable`` one such dict or a list of them. The
+    cmk_report filter; ValueError for what is not an account."""
+    entries = {}
+    for item in items or []:
+        if not isinstance(item, Mapping):
+            raise ValueError(f"expected a report entry or a host's variables, not {item!r}")
+        entry = dict(item) if "findings" in item else entry_of(dict(item))
+        if not entry.get("id"):
+            raise ValueError("an item without an account id (batch_account_id or id)")
+        entries[entry["id"].lower()] = entry
+    accounts = [entries[key] for key in sorted(entries)]
+    report = {"accounts": accounts, "summary": summary(accounts)}
+    parts = [unreadable] if isinstance(unreadable, Mapping) else [p for p in unreadable or [] if p]
+    if parts:
+        report["unreadable"] = {kind: _union(part.get(kind) or [] for part in parts) for kind in UNREADABLE}
+    return report
+
+
+def _union(lists):
+    found = {}
+    for item in (i for listed in lists for i in listed):
+        key = item["name"].lower() if isinstance(item, Mapping) else str(item).lower()
+        found.setdefault(key, dict(item) if isinstance(item, Mapping) else item)
+    return [found[key] for key in sorted(found)]
