@@ -49,7 +49,6 @@ options:
     description: Only the accounts in these locations (V(westeurope) or V(West Europe) alike).
     type: list
     elements: str
-    version_added: 0.2.0
   include_tags:
     description:
       - Only the accounts that carry every one of these tags with the given value; a tag given with a null value
@@ -74,7 +73,6 @@ options:
         C(cmk_unreadable) and a warning names them.
     type: bool
     default: false
-    version_added: 0.2.0
 extends_documentation_fragment:
   - azure_cmk.batch.azure_auth
   - azure_cmk.batch.estate

@@ -11,7 +11,7 @@ version_added: 0.1.0
 description:
   - For the named accounts, or all accounts of a resource group or the subscription, reports findings, each
     with a stable code, a severity and a message naming the account, identity, vault, key and version concerned.
-  - With O(subscriptions) or O(management_groups) (version 0.2.0), reports on an estate of many subscriptions
+  - With O(subscriptions) or O(management_groups), reports on an estate of many subscriptions
     through Azure Resource Graph (see the notes), O(resource_group) and O(names) narrowing the query; each account
     then says where its state came from and when (RV(accounts[].state)).
   - The findings come from the same rules M(azure_cmk.batch.batch_account_cmk) enforces before writing.
@@ -45,7 +45,6 @@ options:
     description: Fail when a subscription, management group or vault could not be read (RV(unreadable) is not empty).
     type: bool
     default: false
-    version_added: 0.2.0
   expiry_warning_days:
     description: Report keys that expire within this many days.
     type: int
@@ -150,14 +149,12 @@ accounts:
       description: The account's subscription.
       returned: with O(subscriptions) or O(management_groups)
       type: str
-      version_added: 0.2.0
     state:
       description:
         - Where the account's state (its identity, encryption, vault and grants) came from, and when. Its key's state
           always comes from the vault's key list in Resource Manager, read during the run.
       returned: with O(subscriptions) or O(management_groups)
       type: dict
-      version_added: 0.2.0
       contains:
         source:
           description:
@@ -216,7 +213,6 @@ unreadable:
   description: What the credential could not read; the accounts in it are not in the report, or not checked.
   returned: with O(subscriptions) or O(management_groups)
   type: dict
-  version_added: 0.2.0
   contains:
     subscriptions:
       description: Subscriptions named in O(subscriptions) that the credential cannot read.
@@ -246,7 +242,6 @@ confirmation:
       saw them, left out of the report), C(skipped) (beyond O(confirm_limit), reported as the index has them).
   returned: with O(confirm_errors)
   type: dict
-  version_added: 0.2.0
   sample: {"asked": 3, "cleared": 1, "still_failing": 2, "gone": 0, "skipped": 0}
 absorbed:
   description:
