@@ -154,3 +154,4 @@ BENCHMARK_ARGS ?=
 benchmark: venv link
 	$(BIN)/python scripts/benchmark.py
 	$(BIN)/python scripts/benchmark_runs.py $(BENCHMARK_ARGS)
+	$(BIN)/python scripts/benchmark_fleet.py

@@ -19,7 +19,8 @@ description:
     constructed inventories) - to group accounts by CMK state.
   - "Host variables: C(batch_account_id), C(batch_account_name), C(batch_account_resource_group),
     C(batch_account_subscription_id), C(batch_account_location), C(batch_account_tags); C(cmk_key_source)
-    (C(Microsoft.Batch) or C(Microsoft.KeyVault)), C(cmk_key_identifier), C(cmk_vault_name), C(cmk_key_version) (the pinned version, or the newest one a versionless identifier resolves to),
+    (C(Microsoft.Batch) or C(Microsoft.KeyVault)), C(cmk_key_identifier), C(cmk_vault_name), C(cmk_key_version)
+    (the pinned version, or the newest one a versionless identifier resolves to),
     C(cmk_key_follows_newest) (versionless identifier), C(cmk_identity_type), C(cmk_user_assigned_identity),
     C(cmk_principal_id), C(cmk_unavailable) (the account cannot reach its key), C(cmk_unavailable_reason),
     C(cmk_checked) (no finding of severity C(unknown)), C(cmk_compliant) (no finding of severity C(error) or

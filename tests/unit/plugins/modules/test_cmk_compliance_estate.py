@@ -14,7 +14,7 @@ from seeded import OFFICER
 from seeded import RG
 from test_cmk_compliance_info import _clone
 from test_cmk_compliance_info import _kv
-from test_cmk_compliance_info import compliant  # noqa: F401 - a fixture
+from test_cmk_compliance_info import compliant  # noqa: F401 # pylint: disable=unused-import - a fixture
 from test_cmk_compliance_info import test_every_finding_is_reported_where_it_is as every_finding
 
 from ansible_collections.azure_cmk.batch.plugins.modules import cmk_compliance_info
@@ -127,7 +127,7 @@ def _spend_the_quota(info, queries):
     from azure.mgmt.resourcegraph import ResourceGraphClient
 
     client = ResourceGraphClient(ClientSecretCredential(info["tenant_id"], info["client_id"], info["client_secret"]))
-    for _ in range(queries):
+    for _query in range(queries):
         client.resources({"query": "resources | project id | limit 1"})
 
 
