@@ -139,10 +139,11 @@ class BatchAccountController(Controller):
             self.ctx.warn("Batch account '{}': {}{}".format(account["name"], account["unavailable_reason"], waits))
         return account
 
-    def ready(self, account, found):
+    def ready(self, resource, found):
         """An account whose key access has just returned stays Invalid for a while (Batch CMK FAQ: up to 10
         minutes): with ``wait``, wait for Batch to make it available, so that green means usable. Only when the
         rules hold: an account that cannot use its key for a cause the audit names will not recover by waiting."""
+        account = resource
         audit = found.get("audit") or []
         if not self.request["wait"] or not recovering(account, audit):
             return account
@@ -157,7 +158,10 @@ class BatchAccountController(Controller):
 
     def create(self, desired, found):
         request, group, name = self.request, self.request["resource_group"], self.request["name"]
-        create = lambda: api.create_account(self.ctx, group, name, api.create_body(desired))  # noqa: E731
+
+        def create():
+            return api.create_account(self.ctx, group, name, api.create_body(desired))
+
         poller = through_propagation(self.ctx, request, desired, create, found)
         if request["wait"]:
             api.wait_for(
@@ -178,7 +182,10 @@ class BatchAccountController(Controller):
             return
         # An account leaving its key is checked as one on it: Batch refuses writes to an account that lost it.
         on_key = desired if current["key_source"] != KEY_VAULT else dict(desired, key_source=KEY_VAULT)
-        write = lambda: api.update_account(self.ctx, group, name, current["id"], body)  # noqa: E731
+
+        def write():
+            return api.update_account(self.ctx, group, name, current["id"], body)
+
         through_propagation(self.ctx, request, on_key, write, found, current)
 
     def delete(self, current):

@@ -54,7 +54,10 @@ class KeyController(Controller):
     def _vault(self):
         """The vault, read from Resource Manager only when needed (a key's URL follows from the vault's name)."""
         request = self.request
-        predict = lambda: vault_or_prediction(self.ctx, request["vault_name"], request["resource_group"])  # noqa: E731
+
+        def predict():
+            return vault_or_prediction(self.ctx, request["vault_name"], request["resource_group"])
+
         return self.ctx.once(self._vault_key(), predict)
 
     def header(self, resource):
@@ -223,7 +226,7 @@ class KeyController(Controller):
         )
         found["made"] = made["version"]
         window = [v for v in api.list_versions(self.ctx, url, name) if v[1] >= found["since"] and v[0] != previous]
-        if any(version != found["made"] for version, _ in window):
+        if any(version != found["made"] for version, _created in window):
             settle_doubles(self.ctx, url, self.request, found["made"], window)
 
     def delete(self, current):
