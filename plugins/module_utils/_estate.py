@@ -26,6 +26,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import read
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import resource_graph as graph
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import above_subscriptions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import normalize as account
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import list_subscriptions
@@ -210,7 +211,7 @@ def _read_grants(ctx, estate, vaults):
         for row in answer.rows:
             principal = (row.get("principalId") or "").lower()
             estate.grants.setdefault(principal, []).append((row.get("scope") or "", row.get("roleDefinitionId")))
-            if graph.broad_scope(row.get("scope")):
+            if above_subscriptions(row.get("scope")):
                 estate.broad.add(principal)
 
 

@@ -20,6 +20,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import key
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import vault_ctx
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import REQUIRED_DATA_ACTIONS
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import missing_permissions
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import above_subscriptions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import allows
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import covers
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import missing_data_actions
@@ -27,7 +28,6 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access i
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import role_permissions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import get_account
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_graph import broad_scope
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import get_vault
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
 
@@ -71,7 +71,7 @@ def _missing(ctx, estate, vault, principal_id, key_name):
     vctx, key_scope = vault_ctx(ctx, vault), "{}/keys/{}".format(vault["id"], key_name)
     permissions = []
     for scope, role in estate.grants.get(principal_id.lower(), []):
-        if not broad_scope(scope) and covers(scope, key_scope):
+        if not above_subscriptions(scope) and covers(scope, key_scope):
             permissions += role_permissions(vctx, role)
     missing = [action for action in REQUIRED_DATA_ACTIONS if not allows(permissions, action)]
     if missing and principal_id.lower() in estate.broad:

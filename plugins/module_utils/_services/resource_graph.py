@@ -206,9 +206,3 @@ def assignments_query(targets):
             "order by id asc",
         )
     )
-
-
-def broad_scope(scope):
-    """Whether an assignment's scope is a management group or the root (above every subscription)."""
-    scope = (scope or "").lower()
-    return scope == BROAD_SCOPES[1] or scope.startswith(BROAD_SCOPES[0])

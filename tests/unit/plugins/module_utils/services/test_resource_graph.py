@@ -101,13 +101,6 @@ def test_the_vault_and_assignment_queries():
     assignments = api.assignments_query(["/subscriptions/s1"])
     assert assignments.startswith("authorizationresources | where type =~ 'microsoft.authorization/roleassignments'")
     assert "target in~ ('/subscriptions/s1')" in assignments and "project id, scope" in assignments
-    assert [
-        api.broad_scope(s) for s in ("/", "/providers/Microsoft.Management/managementGroups/mg", "/subscriptions/s")
-    ] == [
-        True,
-        True,
-        False,
-    ]
 
 
 def test_chunks_sort_and_split():
