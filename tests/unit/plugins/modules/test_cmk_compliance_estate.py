@@ -14,7 +14,9 @@ from seeded import OFFICER
 from seeded import RG
 from test_cmk_compliance_info import _clone
 from test_cmk_compliance_info import _kv
-from test_cmk_compliance_info import compliant  # noqa: F401 # pylint: disable=unused-import - a fixture
+
+# A fixture, used by name.
+from test_cmk_compliance_info import compliant  # noqa: F401 # pylint: disable=unused-import
 from test_cmk_compliance_info import test_every_finding_is_reported_where_it_is as every_finding
 
 from ansible_collections.azure_cmk.batch.plugins.modules import cmk_compliance_info
