@@ -157,6 +157,7 @@ BENCHMARK_ARGS ?= --peer
 benchmark: venv link
 	$(BIN)/python scripts/benchmark.py
 	$(BIN)/python scripts/benchmark_runs.py $(BENCHMARK_ARGS)
+	$(BIN)/python scripts/benchmark_fleet.py
 
 benchmark-smoke: venv link
 	$(BIN)/python scripts/benchmark_runs.py --smoke

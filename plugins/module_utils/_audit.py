@@ -106,12 +106,17 @@ def _optional(read):
         return None
 
 
+def principal_of(account):
+    """(the object id of the identity ``account`` reaches its key with - None without one, how messages name it)."""
+    principal_id = account["principal_id"] if account["identity_type"] != "None" else None
+    return principal_id, principal_label(account) if principal_id else "Batch account '{}'".format(account["name"])
+
+
 def account_key_access(ctx, account, target):
     """The findings for the key ``account`` uses, with its own identity (none off customer-managed keys)."""
     if account["key_source"] != KEY_VAULT or not account["key_identifier"]:
         return []
-    principal_id = account["principal_id"] if account["identity_type"] != "None" else None
-    principal = principal_label(account) if principal_id else "Batch account '{}'".format(account["name"])
+    principal_id, principal = principal_of(account)
     return key_access(ctx, principal_id, principal, account["key_identifier"], subscription_tenant(ctx), target)
 
 

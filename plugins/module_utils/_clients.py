@@ -8,6 +8,7 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
+import copy
 import importlib
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
@@ -164,6 +165,27 @@ class Clients:
     def authorization(self):
         return self._mgmt("authorization")
 
+    @property
+    def resource_graph(self):
+        """Resource Graph's client: it queries many subscriptions at once, so it takes none."""
+        if "resource_graph" not in self._built:
+            module = import_sdk("azure.mgmt.resourcegraph", "azure-mgmt-resourcegraph")
+            self._built["resource_graph"] = module.ResourceGraphClient(
+                self.credential,
+                base_url=self.cloud.arm_endpoint,
+                credential_scopes=[self.cloud.arm_scope],
+                **self._common(),
+            )
+        return self._built["resource_graph"]
+
+    def for_subscription(self, subscription_id):
+        """The clients of another subscription, sharing this one's credential (so its tokens), cloud, time and
+        notes; its SDK clients are built on first use, like these."""
+        other = copy.copy(self)
+        other.subscription_id = subscription_id
+        other._built = {}
+        return other
+
     def keys(self, vault_url):
         """A Key Vault keys client for one vault (data plane)."""
         key = "keys:" + vault_url.lower().rstrip("/")
@@ -194,9 +216,21 @@ class Clients:
 
     def arm_get(self, path, api_version):
         """GET a Resource Manager path as JSON; failures raise as the SDKs' do (404: ResourceNotFoundError)."""
+        return self._arm_get_url(self.cloud.arm_endpoint + path, {"api-version": api_version})
+
+    def arm_list(self, path, api_version):
+        """Every item of a Resource Manager list at ``path``, following its ``nextLink`` pages."""
+        found, url, params = [], self.cloud.arm_endpoint + path, {"api-version": api_version}
+        while url:
+            page = self._arm_get_url(url, params)
+            found += page.get("value") or []
+            url, params = page.get("nextLink"), None  # a next link carries its own query
+        return found
+
+    def _arm_get_url(self, url, params):
         rest = import_sdk("azure.core.rest", "azure-core")
         exceptions = import_sdk("azure.core.exceptions", "azure-core")
-        request = rest.HttpRequest("GET", self.cloud.arm_endpoint + path, params={"api-version": api_version})
+        request = rest.HttpRequest("GET", url, params=params)
         response = self._arm_pipeline().send_request(request)
         if response.status_code == 404:
             raise exceptions.ResourceNotFoundError(response=response)

@@ -18,15 +18,27 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import Targ
 from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import account_key_access
 from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import key_version
 from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import with_key_access
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import ESTATE_ARGSPEC
+from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import read_estate
+from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import scope_of
+from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import side_by_side
+from ansible_collections.azure_cmk.batch.plugins.module_utils._estate_facts import account_facts
+from ansible_collections.azure_cmk.batch.plugins.module_utils._estate_facts import confirm_facts
+from ansible_collections.azure_cmk.batch.plugins.module_utils._estate_facts import key_version as estate_key_version
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERROR
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import UNKNOWN
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import account_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import by_severity
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_access_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import get_account
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import list_accounts
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
+
+# How many accounts with errors a confirmation reads again at most (cmk_compliance_info's confirm_limit default).
+CONFIRM_LIMIT = ESTATE_ARGSPEC["confirm_limit"]["default"]
 
 
 def audited(ctx, account, vault_group=None, expiry_days=None):
@@ -43,6 +55,89 @@ def report(ctx, names, resource_group, expiry_days, vault_group=None, max_worker
         accounts = list_accounts(ctx, resource_group)
     entries = account_entries(ctx, accounts, vault_group, expiry_days, max_workers)
     return entries, summary(entries)
+
+
+def estate_report(ctx, scope, expiry_days, max_workers=8, confirm=False, confirm_limit=CONFIRM_LIMIT):
+    """(one entry per account of the estate ``scope`` (an _estate.Scope) covers, a summary, the Estate read - its
+    ``accounts`` in the entries' order, what was ``unreadable`` - and the confirmation's counts, None unless
+    ``confirm``): read through Resource Graph and the vaults' key lists, judged by the same rules as report();
+    ``confirm`` reads the accounts with errors again from the providers (at most ``confirm_limit`` of them, side by
+    side) before reporting them."""
+    estate = read_estate(ctx, scope, max_workers)
+    entries = [_judged(ctx, estate, a, account_facts(ctx, estate, a, expiry_days)) for a in estate.accounts]
+    confirmation = None
+    if confirm:
+        entries, confirmation = _confirmed(ctx, estate, entries, expiry_days, max_workers, confirm_limit)
+    return entries, summary(entries), estate, confirmation
+
+
+def unread(unreadable):
+    """What could not be read, as one line per thing (for failures and warnings); empty when all was read."""
+    return [
+        "{} {}".format(kind[:-1].replace("_", " "), _named(item))
+        for kind, items in unreadable.items()
+        for item in items
+    ]
+
+
+def _named(item):
+    return "{} ({})".format(item["name"], item["reason"]) if isinstance(item, dict) else item
+
+
+def compliance(ctx, params):
+    """cmk_compliance_info's result for its ``params``: the subscription's accounts read from the providers, or
+    (``subscriptions`` or ``management_groups``) an estate's through Resource Graph."""
+    for option, least in (("max_workers", 1), ("wait_timeout", 1), ("confirm_limit", 0)):
+        if params[option] < least:
+            raise CmkValidationError(f"{option}: must be {least} or more, not {params[option]}")
+    if not (params["subscriptions"] or params["management_groups"]):
+        names, group, vault_group = params["names"], params["resource_group"], params["key_vault_resource_group"]
+        found = report(ctx, names, group, params["expiry_warning_days"], vault_group, params["max_workers"])
+        return {"changed": False, "accounts": found[0], "summary": found[1]}
+    scope = scope_of(
+        params["subscriptions"],
+        params["management_groups"],
+        resource_groups=[params["resource_group"]] if params["resource_group"] else None,
+        names=params["names"],
+        vault_group=params["key_vault_resource_group"],
+    )
+    options = (params["max_workers"], params["confirm_errors"], params["confirm_limit"])
+    accounts, totals, estate, confirmation = estate_report(ctx, scope, params["expiry_warning_days"], *options)
+    unreadable = estate.unreadable
+    if params["strict"] and unread(unreadable):
+        raise CmkError("strict: the credential could not read " + "; ".join(unread(unreadable)))
+    result = {"changed": False, "accounts": accounts, "summary": totals, "unreadable": unreadable}
+    return dict(result, confirmation=confirmation) if confirmation is not None else result
+
+
+def _judged(ctx, estate, account, facts):
+    account = with_key_access(account, key_access_findings(facts) if facts else [])
+    account["key_version"], account["key_follows_newest"] = estate_key_version(ctx, estate, account)
+    return entry(account)
+
+
+def _confirmed(ctx, estate, entries, expiry_days, max_workers, limit):
+    """The entries, those with errors (the first ``limit`` of them) read again from the providers; and the counts:
+    ``asked``, ``cleared`` (no error any more), ``still_failing``, ``gone`` (deleted since the index saw them: left
+    out), ``skipped`` (over the limit: as the index has them)."""
+    failing = [index for index, found in enumerate(entries) if found["by_severity"]["error"]]
+    asked = failing[:limit]
+
+    def one(index):
+        fresh, facts = confirm_facts(ctx, estate, estate.accounts[index], expiry_days)
+        return None if fresh is None else dict(_judged(ctx, estate, fresh, facts), account=fresh)
+
+    confirmed = dict(zip(asked, side_by_side(one, asked, max_workers)))
+    kept = [index for index in range(len(entries)) if confirmed.get(index, entries[index]) is not None]
+    for index, found in confirmed.items():
+        if found is not None:
+            estate.accounts[index] = found.pop("account")
+    estate.accounts = [estate.accounts[index] for index in kept]
+    still = sum(1 for found in confirmed.values() if found and found["by_severity"]["error"])
+    gone = sum(1 for found in confirmed.values() if found is None)
+    counts = {"asked": len(asked), "cleared": len(asked) - still - gone, "still_failing": still, "gone": gone}
+    counts["skipped"] = len(failing) - len(asked)
+    return [confirmed.get(index, entries[index]) for index in kept], counts
 
 
 def summary(entries):
@@ -102,8 +197,14 @@ def _entry(ctx, account, vault_group, expiry_days):
     else:
         account = audited(ctx, account, vault_group, expiry_days)
         account["key_version"], account["key_follows_newest"] = key_version(ctx, account)
+    return entry(account)
+
+
+def entry(account):
+    """The report's entry of ``account``: as with_key_access gives it, with ``key_version`` and ``key_follows_newest``;
+    an estate's account also says its ``subscription_id`` and where its ``state`` came from, and when."""
     findings = account_findings(account, account["key_access"])
-    return {
+    found = {
         "id": account["id"],
         "name": account["name"],
         "resource_group": account["resource_group"],
@@ -125,3 +226,7 @@ def _entry(ctx, account, vault_group, expiry_days):
         "by_severity": by_severity(findings),
         "findings": findings,
     }
+    for optional in ("subscription_id", "state"):
+        if optional in account:
+            found[optional] = account[optional]
+    return found

@@ -41,6 +41,7 @@ class RunContext:
         self._lock = threading.Lock()
         self._key_locks = {}
         self.notes = []  # faults absorbed on the way, returned so a scheduled job's log shows them
+        self._subscriptions = {}
 
     @property
     def clients(self):
@@ -56,6 +57,17 @@ class RunContext:
 
     def warn(self, message):
         self._warn(message)
+
+    def for_subscription(self, subscription_id):
+        """The context of another subscription's reads in this run (an estate's): the same credential, notes
+        and warnings, its own clients and reads made once; one per subscription."""
+        key, clients = subscription_id.lower(), self.clients
+        with self._lock:
+            if key not in self._subscriptions:
+                other = RunContext(clients.for_subscription(subscription_id), self.cloud, self.check_mode, self._warn)
+                other.notes = self.notes
+                self._subscriptions[key] = other
+            return self._subscriptions[key]
 
     def note(self, message):
         with self._lock:

@@ -85,6 +85,7 @@ _DISTRIBUTIONS = (
     ("azure.mgmt.msi", "azure-mgmt-msi"),
     ("azure.mgmt.authorization", "azure-mgmt-authorization"),
     ("azure.keyvault.keys", "azure-keyvault-keys"),
+    ("azure.mgmt.resourcegraph", "azure-mgmt-resourcegraph"),
 )
 
 

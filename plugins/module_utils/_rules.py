@@ -183,7 +183,7 @@ def key_access_findings(facts):
     (``invalid`` message), the ``vault`` (or, not in the subscription, ``challenge_tenant`` / ``unresolved``),
     the grants it lacks (``missing``), the ``key`` (or ``key_error``: (kind, message)), ``newest_version`` and
     ``auto_rotates``; with ``principal``, ``principal_id``, ``grants``, ``account_tenant``, ``vault_group``,
-    ``subscription_id``, ``expiry_days``."""
+    ``subscription_id`` (or ``searched``: where an estate's report looked for vaults), ``expiry_days``."""
     if facts.get("invalid"):
         return [finding("key_identifier_invalid", ERROR, facts["key_identifier"], facts["invalid"])]
     key_id, vault = facts["key_id"], facts.get("vault")
@@ -209,9 +209,7 @@ def _vault_access(facts, key_id, vault):
         )
         return [finding("vault_tenant_mismatch", ERROR, subject, message, "tenant_id")]
     if vault is None:
-        message = "{} is not in subscription {}: its protections and grants were not checked".format(
-            subject, facts["subscription_id"]
-        )
+        message = f"{subject} is not in {_searched(facts)}: its protections and grants were not checked"
         return [finding("vault_not_found", UNKNOWN, subject, message)]
     found = vault_findings(vault, facts.get("account_tenant"))
     principal = facts["principal"]
@@ -223,10 +221,14 @@ def _vault_access(facts, key_id, vault):
     return found
 
 
+def _searched(facts):
+    """Where the vault was looked for: the account's subscription, or (``searched``) what an estate's report read."""
+    return facts.get("searched") or "subscription {}".format(facts["subscription_id"])
+
+
 def _unresolved(facts, key_id):
-    message = "{} does not answer and no vault of that name is in subscription {} (is the vault name right?)".format(
-        key_id.vault_url, facts["subscription_id"]
-    )
+    where = _searched(facts)
+    message = f"{key_id.vault_url} does not answer and no vault of that name is in {where} (is the vault name right?)"
     return finding("vault_unreachable", ERROR, f"vault '{key_id.vault_name}'", message)
 
 

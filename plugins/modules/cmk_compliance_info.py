@@ -11,10 +11,13 @@ version_added: 0.1.0
 description:
   - For the named accounts, or all accounts of a resource group or the subscription, reports findings, each
     with a stable code, a severity and a message naming the account, identity, vault, key and version concerned.
+  - With O(subscriptions) or O(management_groups), reports on an estate of many subscriptions
+    through Azure Resource Graph (see the notes), O(resource_group) and O(names) narrowing the query; each account
+    then says where its state came from and when (RV(accounts[].state)).
   - The findings come from the same rules M(azure_cmk.batch.batch_account_cmk) enforces before writing.
     An account is compliant when it has no finding of severity V(error) or V(unknown) and is not recovering;
     warnings are risks to watch. An account with a V(unknown) finding was not fully checked
-    (RV(accounts[].checked)): it is never counted as compliant, and RV(summary.not_checked) counts them.
+    (RV(accounts[].checked)) - it is never counted as compliant, and RV(summary.not_checked) counts them.
   - "Severity V(error): C(not_on_cmk) (Microsoft-managed keys); C(identity_lacks_access); C(no_identity);
     C(key_missing); C(key_disabled); C(key_expired); C(key_not_yet_active); C(key_type_unsupported);
     C(key_size_unsupported); C(key_ops_missing); C(vault_soft_delete_disabled); C(vault_purge_protection_disabled);
@@ -26,7 +29,8 @@ description:
   - "Severity V(unknown) (could not be checked from here): C(vault_not_found) (vault outside the subscription),
     C(vault_unreachable), C(key_unreadable) (the caller may not read the key)."
   - Every vault, key, rotation policy and role definition is read once, however many accounts share it.
-  - Accounts are checked side by side by up to O(max_workers) threads, since on Azure each read is a round trip.
+  - Accounts - over an estate, vaults - are checked side by side by up to O(max_workers) threads, since on Azure
+    each read is a round trip.
   - Reads only. Meant for scheduled AWX / Automation Controller jobs; combine with M(ansible.builtin.assert) to fail
     a job, or template the report.
 options:
@@ -37,6 +41,10 @@ options:
   resource_group:
     description: Resource group of the accounts; all of the subscription when omitted (and O(names) is not given).
     type: str
+  strict:
+    description: Fail when a subscription, management group or vault could not be read (RV(unreadable) is not empty).
+    type: bool
+    default: false
   expiry_warning_days:
     description: Report keys that expire within this many days.
     type: int
@@ -54,6 +62,7 @@ options:
     default: 8
 extends_documentation_fragment:
   - azure_cmk.batch.azure_auth
+  - azure_cmk.batch.estate
   - azure_cmk.batch.attributes.INFO_MODULE
   - azure_cmk.batch.attributes.action_group
 seealso:
@@ -67,6 +76,18 @@ EXAMPLES = r"""
   azure_cmk.batch.cmk_compliance_info:
     expiry_warning_days: 45
   register: report
+
+- name: The same over every subscription the credential can read, errors confirmed by the resource providers
+  azure_cmk.batch.cmk_compliance_info:
+    subscriptions: all
+    confirm_errors: true
+  register: estate
+
+- name: The accounts under a management group, failing when anything could not be read
+  azure_cmk.batch.cmk_compliance_info:
+    management_groups:
+      - mg-cmk-platform
+    strict: true
 
 - name: Fail the scheduled job when an account is not compliant
   ansible.builtin.assert:
@@ -124,6 +145,27 @@ accounts:
     by_severity:
       description: The number of findings of each severity (V(error), V(warning), V(unknown)).
       type: dict
+    subscription_id:
+      description: The account's subscription.
+      returned: with O(subscriptions) or O(management_groups)
+      type: str
+    state:
+      description:
+        - Where the account's state (its identity, encryption, vault and grants) came from, and when. Its key's state
+          always comes from the vault's key list in Resource Manager, read during the run.
+      returned: with O(subscriptions) or O(management_groups)
+      type: dict
+      contains:
+        source:
+          description:
+            - V(resource_graph) (Resource Graph's index, which lags the providers) or V(resource_provider) (read
+              again from the providers, with O(confirm_errors)).
+          type: str
+          sample: resource_graph
+        as_of:
+          description: When Azure answered that read (Resource Graph's first page, or the provider's read), UTC.
+          type: str
+          sample: "2026-12-01T06:00:02Z"
     findings:
       description: What is wrong or at risk.
       type: list
@@ -167,6 +209,40 @@ summary:
     findings:
       description: How many times each code was found.
       type: dict
+unreadable:
+  description: What the credential could not read; the accounts in it are not in the report, or not checked.
+  returned: with O(subscriptions) or O(management_groups)
+  type: dict
+  contains:
+    subscriptions:
+      description: Subscriptions named in O(subscriptions) that the credential cannot read.
+      type: list
+      elements: str
+    management_groups:
+      description: Management groups of O(management_groups) that Resource Graph refused.
+      type: list
+      elements: str
+    vaults:
+      description:
+        - Vaults that accounts use whose keys could not be read, or that are in no subscription the credential
+          can read; their accounts have a finding of severity V(unknown).
+      type: list
+      elements: dict
+      contains:
+        name:
+          description: The vault's name.
+          type: str
+        reason:
+          description: Why.
+          type: str
+confirmation:
+  description:
+    - What O(confirm_errors) found reading the accounts with errors again from the providers - C(asked) (read again),
+      C(cleared) (without an error now, the index was behind), C(still_failing), C(gone) (deleted since the index
+      saw them, left out of the report), C(skipped) (beyond O(confirm_limit), reported as the index has them).
+  returned: with O(confirm_errors)
+  type: dict
+  sample: {"asked": 3, "cleared": 1, "still_failing": 2, "gone": 0, "skipped": 0}
 absorbed:
   description:
     - Faults the run rode out - each retried call (throttling, a server error, a dropped connection) and each
@@ -178,38 +254,32 @@ absorbed:
   sample: ["retried GET https://kv-batch-cmk.vault.azure.net/keys/batch-cmk: 429"]
 """
 
-from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import report
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
+from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import compliance
+from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import ESTATE_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import EXPIRY_WARNING_DAYS
 
 ARGUMENT_SPEC = dict(
     names=dict(type="list", elements="str"),
     resource_group=dict(type="str"),
+    strict=dict(type="bool", default=False),
     expiry_warning_days=dict(type="int", default=EXPIRY_WARNING_DAYS),
     key_vault_resource_group=dict(type="str", no_log=False),
     max_workers=dict(type="int", default=8),
+    **ESTATE_ARGSPEC,
 )
 
 
 def run(module):
-    params = module.params
-    if params["max_workers"] < 1:
-        raise CmkValidationError("max_workers: must be 1 or more, not {}".format(params["max_workers"]))
-    accounts, summary = report(
-        module.ctx,
-        params["names"],
-        params["resource_group"],
-        params["expiry_warning_days"],
-        params["key_vault_resource_group"],
-        params["max_workers"],
-    )
-    return {"changed": False, "accounts": accounts, "summary": summary}
+    return compliance(module.ctx, module.params)
 
 
 def main():
     module = AzureCmkModule(
-        argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_by={"names": "resource_group"}
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        required_by={"names": "resource_group"},
+        mutually_exclusive=[("subscriptions", "management_groups")],
     )
     module.run(run)
 

@@ -94,6 +94,10 @@ class Clients:
             raise AttributeError(name)
         return self.services[name]
 
+    def for_subscription(self, subscription_id: str) -> Clients:
+        """Another subscription's clients: the same fakes (their calls name the resources they read)."""
+        return self
+
 
 class Namespace:
     def __init__(self, **members: Any) -> None:

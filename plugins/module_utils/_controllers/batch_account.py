@@ -141,10 +141,11 @@ class BatchAccountController(Controller):
             self.ctx.warn("Batch account '{}': {}{}".format(account["name"], account["unavailable_reason"], waits))
         return account
 
-    def ready(self, account, found):
+    def ready(self, resource, found):
         """An account whose key access has just returned stays Invalid for a while (Batch CMK FAQ: up to 10
         minutes): with ``wait``, wait for Batch to make it available, so that green means usable. Only when the
         rules hold: an account that cannot use its key for a cause the audit names will not recover by waiting."""
+        account = resource
         audit = found.get("audit") or []
         if not self.request["wait"] or not recovering(account, audit):
             return account

@@ -227,7 +227,7 @@ class KeyController(Controller):
             timeout=self.request["wait_timeout"],
         )
         window = [v for v in api.list_versions(self.ctx, url, name) if v[1] >= found["since"] and v[0] != previous]
-        if any(version != made["version"] for version, _ in window):
+        if any(version != made["version"] for version, _created in window):
             settle_doubles(self.ctx, url, self.request, made["version"], window)
 
     def delete(self, current):

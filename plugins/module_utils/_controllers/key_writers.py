@@ -33,7 +33,7 @@ def settle_doubles(ctx, vault_url, request, ours, window):
     """Warn about the versions of ``window`` other than ``ours``; with ``disable_concurrent_versions``, disable
     those doubles_to_disable names. Returns the versions disabled."""
     name, vault = request["name"], request["vault_name"]
-    others = [version for version, _ in window if version != ours]
+    others = [version for version, _created in window if version != ours]
     made = ", ".join(others)
     ctx.warn(f"key '{name}': version(s) {made} were made by another writer at the same time as this run's {ours}")
     if not request.get("disable_concurrent_versions"):

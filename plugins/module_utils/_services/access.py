@@ -138,6 +138,13 @@ def covers(outer, inner):
     return inner == outer or inner.startswith(outer + "/")
 
 
+def above_subscriptions(scope):
+    """Whether ``scope`` is a management group's or the root's: Resource Manager lists such an assignment for a
+    scope only when the scope's subscription is under it."""
+    scope = (scope or "").lower()
+    return scope == "/" or scope.startswith("/providers/microsoft.management/managementgroups/")
+
+
 def allows(permissions, action):
     """Whether permission blocks (dataActions, notDataActions) grant the data action ``action``."""
     for block in permissions:
@@ -155,7 +162,7 @@ def missing_data_actions(ctx, principal_id, scope, actions=REQUIRED_DATA_ACTIONS
     for body in assignments_of(ctx, principal_id, scope):
         props = body.get("properties") or {}
         if (
-            covers(props.get("scope") or "", scope)
+            (covers(props.get("scope") or "", scope) or above_subscriptions(props.get("scope")))
             and (props.get("principalId") or "").lower() == principal_id.lower()
             and (without is None or body["id"].lower() != without.lower())
         ):

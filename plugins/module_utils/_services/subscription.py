@@ -44,3 +44,14 @@ def caller_object_id(ctx):
     if not found:
         raise CmkValidationError("caller: the credential's token does not name its principal (no oid claim)")
     return found
+
+
+def list_subscriptions(ctx):
+    """The subscriptions the credential may read (Resource Manager lists those where it holds a role), as
+    ``GET /subscriptions`` answers them; listed once per run."""
+    return ctx.once(
+        ("subscriptions",),
+        lambda: ctx.call(
+            "list subscriptions of", "the credential", ctx.clients.arm_list, "/subscriptions", "2022-12-01"
+        ),
+    )

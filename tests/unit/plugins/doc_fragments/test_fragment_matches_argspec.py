@@ -51,3 +51,18 @@ def test_the_token_cache_switch_documents_its_environment_variable():
     _fallback, variables = AUTH_ARGSPEC["token_cache"]["fallback"]
     assert variables == ["AZURE_CMK_TOKEN_CACHE"]
     assert "E(AZURE_CMK_TOKEN_CACHE)" in " ".join(DOC["token_cache"]["description"])
+
+
+def test_estate_fragment_matches_its_argspec():
+    """The options an estate's report takes, documented once for cmk_compliance_info and the inventory plugin."""
+    from ansible_collections.azure_cmk.batch.plugins.doc_fragments.estate import ModuleDocFragment as Estate
+    from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import ESTATE_ARGSPEC
+
+    doc = yaml.safe_load(Estate.DOCUMENTATION)["options"]
+    assert sorted(doc) == sorted(ESTATE_ARGSPEC)
+    for name, spec in ESTATE_ARGSPEC.items():
+        assert (doc[name]["type"], doc[name].get("default"), doc[name].get("elements")) == (
+            spec["type"],
+            spec.get("default"),
+            spec.get("elements"),
+        ), name

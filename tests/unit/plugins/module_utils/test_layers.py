@@ -17,6 +17,9 @@ FORBIDDEN = {
     "_services": ("_controllers", "_audit", "_compliance", "_guards", "_converge", "_module"),
     "_controllers": ("_converge", "_compliance", "_module"),
     "_audit": ("_controllers", "_compliance", "_guards", "_converge", "_module"),
+    # An estate's reads and their facts: the audit's layer, for many subscriptions.
+    "_estate": ("_controllers", "_compliance", "_guards", "_converge", "_module", "_estate_facts"),
+    "_estate_facts": ("_controllers", "_compliance", "_guards", "_converge", "_module"),
     "_guards": ("_controllers", "_audit", "_compliance", "_converge", "_module"),
     "_compliance": ("_controllers", "_guards", "_converge", "_module"),
     "_converge": ("_controllers", "_compliance", "_audit", "_guards", "_services", "_module"),

@@ -39,7 +39,7 @@ def test_importing_a_module_imports_no_sdk():
 def test_a_key_vault_module_loads_only_key_vault_sdks():
     loaded = _probe()["after_use"]
     assert "azure.keyvault.keys" in loaded and "azure.mgmt.keyvault" in loaded
-    for unwanted in ("azure.mgmt.batch", "azure.mgmt.msi", "azure.mgmt.authorization"):
+    for unwanted in ("azure.mgmt.batch", "azure.mgmt.msi", "azure.mgmt.authorization", "azure.mgmt.resourcegraph"):
         assert not [m for m in loaded if m == unwanted or m.startswith(unwanted + ".")], unwanted
 
 

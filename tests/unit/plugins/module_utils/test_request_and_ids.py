@@ -63,6 +63,7 @@ def test_parse_time(text, iso):
 def test_a_failure_from_azure_carries_its_exception_and_the_sdk_versions():
     from azure.core.exceptions import HttpResponseError
 
+    details = {}
     try:
         try:
             raise HttpResponseError(message="Conflict")

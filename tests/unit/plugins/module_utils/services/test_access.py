@@ -132,6 +132,8 @@ READER_BODY = {
         ([_assignment(VAULT, READER)], list(api.REQUIRED_DATA_ACTIONS[1:])),
         ([_assignment(VAULT, ENCRYPTION, principal="someone-else")], list(api.REQUIRED_DATA_ACTIONS)),
         ([], list(api.REQUIRED_DATA_ACTIONS)),
+        # Listed for the key, a management group's assignment reaches it (its subscription is under the group).
+        ([_assignment("/providers/Microsoft.Management/managementGroups/mg", ENCRYPTION)], []),
     ],
 )
 def test_missing_data_actions(assignments, missing):

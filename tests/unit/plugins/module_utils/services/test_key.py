@@ -85,7 +85,7 @@ def test_a_policy_the_caller_may_not_read_is_asked_once():
     from azure.core.exceptions import HttpResponseError
 
     ctx, client = _ctx(get_key_rotation_policy=lambda name: HttpResponseError(message="Forbidden"))
-    for _ in range(2):
+    for _attempt in range(2):
         with pytest.raises(CmkError, match="Forbidden"):
             api.get_rotation_policy(ctx, URL, "cmk")
         assert api.get_rotation_policy_or_none(ctx, URL, "cmk") is None
@@ -93,7 +93,7 @@ def test_a_policy_the_caller_may_not_read_is_asked_once():
 
 
 def test_a_key_without_a_policy_has_none():
-    ctx, _ = _ctx(get_key_rotation_policy=lambda name: not_found())
+    ctx, _client = _ctx(get_key_rotation_policy=lambda name: not_found())
     assert api.get_rotation_policy(ctx, URL, "cmk") is None
 
 
@@ -102,9 +102,9 @@ def test_a_deleted_key_the_caller_may_not_read_is_none():
 
     forbidden = HttpResponseError(message="Forbidden")
     forbidden.status_code = 403
-    ctx, _ = _ctx(get_deleted_key=lambda name: forbidden)
+    ctx, _client = _ctx(get_deleted_key=lambda name: forbidden)
     assert api.get_deleted_key(ctx, URL, "cmk") is None
-    deleted_ctx, _ = _ctx(get_deleted_key=lambda name: sdk_key())
+    deleted_ctx, _client = _ctx(get_deleted_key=lambda name: sdk_key())
     assert api.get_deleted_key(deleted_ctx, URL, "cmk")["deleted"] is True
 
 
@@ -114,5 +114,5 @@ def test_versions_oldest_first():
         sdk_key("a", created=5).properties,
         sdk_key("c", created=1).properties,
     ]
-    ctx, _ = _ctx(list_properties_of_key_versions=lambda name: iter(versions))
+    ctx, _client = _ctx(list_properties_of_key_versions=lambda name: iter(versions))
     assert api.list_versions(ctx, URL, "cmk") == [("c", 1.0), ("a", 5.0), ("b", 5.0)]

@@ -97,19 +97,19 @@ def test_find_vault_looks_in_the_group_given_near_then_everywhere():
 
 
 def test_a_vault_in_another_group_is_a_plain_mistake_in_check_mode_too():
-    ctx, _ = _ctx([vault_body(group="rg-kv")], groups=("rg", "rg-kv"), check_mode=True)
+    ctx, _operations = _ctx([vault_body(group="rg-kv")], groups=("rg", "rg-kv"), check_mode=True)
     with pytest.raises(CmkValidationError, match="vault 'kv' is in resource group 'rg-kv', not 'rg'"):
         api.vault_or_prediction(ctx, "kv", "rg")
 
 
 def test_a_vault_an_earlier_task_creates_is_predicted_in_check_mode_only():
-    ctx, _ = _ctx([], check_mode=True)
+    ctx, _operations = _ctx([], check_mode=True)
     predicted = api.vault_or_prediction(ctx, "kv", "rg", rbac=False, assumed="; as an access policy")
     assert predicted["unknown"] and predicted["enable_rbac_authorization"] is False
     assert predicted["vault_uri"] == "https://kv.vault.azure.net/"
     assert ctx.warnings == [
         "vault 'kv' does not exist in resource group 'rg'; as an access policy (check mode: assuming an earlier task creates it)"
     ]
-    real, _ = _ctx([])
+    real, _operations = _ctx([])
     with pytest.raises(CmkValidationError, match="vault_name: vault 'kv' does not exist"):
         api.vault_or_prediction(real, "kv", "rg")
