@@ -159,12 +159,12 @@ from ansible.plugins.inventory import Cacheable
 from ansible.plugins.inventory import Constructable
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import AUTH_ARGSPEC
-from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import build_credential
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import cli_default_subscription
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import resolve
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
 from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import unread
+from ansible_collections.azure_cmk.batch.plugins.module_utils._credential import build_credential
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import ESTATE_ARGSPEC

@@ -13,14 +13,14 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import AUTH_ARGSPEC
-from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import authority_host
-from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import build_credential
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import cli_default_subscription
-from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import credential_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import resolve
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
 from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
+from ansible_collections.azure_cmk.batch.plugins.module_utils._credential import authority_host
+from ansible_collections.azure_cmk.batch.plugins.module_utils._credential import build_credential
+from ansible_collections.azure_cmk.batch.plugins.module_utils._credential import credential_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkAuthError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary

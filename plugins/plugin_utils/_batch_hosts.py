@@ -14,13 +14,13 @@ import subprocess
 import time
 from collections.abc import Mapping
 
-from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import credential_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import Clients
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
 from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import account_entries
 from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import estate_report
 from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import summary
 from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
+from ansible_collections.azure_cmk.batch.plugins.module_utils._credential import credential_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import PROVIDER
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import scope_of

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import AUTH_ARGSPEC
-from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import build_credential
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import resolve
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
+from ansible_collections.azure_cmk.batch.plugins.module_utils._credential import build_credential
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 
 SP = {"client_id": "param-client", "secret": "param-secret", "tenant": "param-tenant"}

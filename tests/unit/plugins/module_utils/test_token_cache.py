@@ -13,9 +13,9 @@ import pytest
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _token_cache
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import AUTH_ARGSPEC
-from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import credential_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._auth import resolve
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
+from ansible_collections.azure_cmk.batch.plugins.module_utils._credential import credential_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import RunCache
 from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import credential_digest
 from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import unsafe
