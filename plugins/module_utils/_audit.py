@@ -27,6 +27,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.dataplan
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import get_key
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import get_rotation_policy
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import key_read
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import read_ahead
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import subscription_tenant
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import find_vault
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
@@ -61,6 +62,7 @@ def read_key_access(ctx, principal_id, key_identifier, target, grants=True):
         key_id = facts["key_id"] = parse_key_identifier(key_identifier, ctx.cloud)
     except CmkValidationError as exc:
         return dict(facts, invalid=str(exc))
+    read_ahead(ctx, key_id)  # the key's tunnel and read go beside the vault's read (and the grants')
     vault = facts["vault"] = find_vault(ctx, key_id.vault_name, target.vault_group, target.near)
     if vault is None and not target.vault_group:
         try:  # a vault Resource Manager does not show: its challenge names its tenant

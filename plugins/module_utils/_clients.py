@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import importlib
+import threading
+from urllib.parse import urlsplit
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
@@ -104,6 +106,7 @@ class Clients:
         self.notes = [] if notes is None else notes
         self._built = {}
         self._session = None
+        self._session_lock = threading.Lock()  # reads ahead build clients from their own threads
         self._authority_host = authority_host or cloud.authority_host
         build = credential if not hasattr(credential, "get_token") else (lambda **_options: credential)
         self.credential = RunCredential(build, self._identity_options, cache, self.timeout)
@@ -117,8 +120,9 @@ class Clients:
 
     def _transport(self):
         """A transport on the run's one session: one tunnel per host, whichever client sends."""
-        if self._session is None:
-            self._session = shared_session(self._authority_host, self.credential.cache, self.timeout)
+        with self._session_lock:
+            if self._session is None:
+                self._session = shared_session(self._authority_host, self.credential.cache, self.timeout)
         transport = import_sdk("azure.core.pipeline.transport", "azure-core")
         return transport.RequestsTransport(session=self._session, session_owner=False)
 
@@ -196,6 +200,10 @@ class Clients:
                 vault_url, self.credential, raw_response_hook=self.vaults.keyvault_hook, **self._common()
             )
         return self._built[key]
+
+    def knows_vault(self, vault_url):
+        """Whether the run knows the vault's challenge (from Resource Manager or an earlier request)."""
+        return bool(self.vaults.known(urlsplit(vault_url).hostname or ""))
 
     def _arm_pipeline(self):
         """A plain azure-core pipeline for the few Resource Manager reads no pinned SDK covers."""

@@ -35,6 +35,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_ac
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KNOWN_AFTER_APPLY
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import PLATFORM
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity import identity_id
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import read_ahead
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import group_location
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import subscription_tenant
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import same_key
@@ -59,6 +60,8 @@ class BatchAccountController(Controller):
         return request_problems(self.ctx, self.request)
 
     def get(self):
+        if self.request.key_id and self.request.get("key_source") != PLATFORM:
+            read_ahead(self.ctx, self.request.key_id)  # the key the checks read, beside the account's read
         return api.get_account(self.ctx, self.request["resource_group"], self.request["name"])
 
     def desired(self, current):

@@ -79,6 +79,16 @@ def get_key(ctx, vault_url, name, version=None, retry=None):
     return ctx.once(key_read(vault_url, name, version), fetch)
 
 
+def read_ahead(ctx, key_id):
+    """Start reading the key of ``key_id`` (a KeyId) in the background (``ctx.read_ahead``) - only when the run
+    already knows its vault's challenge: the first request to a vault it does not know would be a challenge, and
+    a vault Resource Manager has not shown may not even resolve. Without retries: the read where it is used has
+    them."""
+    if ctx.clients.knows_vault(key_id.vault_url):
+        key = key_read(key_id.vault_url, key_id.name, key_id.version)
+        ctx.read_ahead(key, lambda: get_key(ctx, key_id.vault_url, key_id.name, key_id.version, _lro.NO_RETRY))
+
+
 def get_key_when_ready(ctx, vault_url, name, timeout, vault_unknown):
     """get_key, tried once without retrying a failed connection first. A vault that does not resolve is asked
     about through ``vault_unknown()`` (True: check mode, an earlier task creates it - None), else its name is

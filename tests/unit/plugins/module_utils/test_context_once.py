@@ -53,3 +53,33 @@ def test_forget_drops_reads_made_so_far():
     ctx.once(("vault",), lambda: 1)
     ctx.forget()
     assert ctx.once(("vault",), lambda: 2) == 2
+
+
+def test_a_read_ahead_is_used_once_and_never_lands_after_a_write():
+    """read_ahead starts the read ``once`` makes: its user gets that answer without a second fetch; a failed read
+    ahead leaves nothing (the user reads again, and meets the failure itself); forget() - after a write - waits
+    for a read still under way, so its pre-write answer is dropped, not cached after the write."""
+    ctx = RunContext(clients=None, cloud=None, check_mode=False, warn=print)
+    fetched, release = [], threading.Event()
+
+    def slow():
+        release.wait(5)
+        fetched.append("key")
+        return {"version": "v1"}
+
+    ctx.read_ahead(("key",), lambda: ctx.once(("key",), slow))
+    ctx.read_ahead(("key",), lambda: ctx.once(("key",), slow))  # under way: not started twice
+    release.set()
+    assert ctx.once(("key",), slow) == {"version": "v1"} and fetched == ["key"]
+
+    def broken():
+        raise RuntimeError("lost connection")
+
+    ctx.read_ahead(("other",), lambda: ctx.once(("other",), broken))
+    assert ctx.once(("other",), lambda: "read again") == "read again"
+
+    release.clear()
+    ctx.read_ahead(("late",), lambda: ctx.once(("late",), slow))
+    threading.Timer(0.05, release.set).start()
+    ctx.forget()  # returns only once the read ahead is done; then drops what it read
+    assert ctx.cached(("late",)) is None
