@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import RunCredential
+from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import TokensAhead
 from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import VaultChallenges
 from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import shared_session
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import backoff
@@ -114,6 +115,13 @@ class Clients:
         # With the run's cache only (without it, a run makes the calls it always made), and not with ADFS, whose
         # vaults' challenges do not name the tenant Resource Manager gives.
         self._learn_vaults_from_arm = cache is not None and authority_host is None
+        self._ahead = TokensAhead(self.credential, self.timeout)
+        if self._learn_vaults_from_arm:
+            self.vaults.on_new = self._ahead.vault_token
+
+    def finish(self):
+        """Wait for the tokens fetched in the background for the run's next tasks (TokensAhead)."""
+        self._ahead.finish()
 
     def _retry(self):
         return recording_retry_policy(self.notes, timeout=self.timeout, **RETRY)

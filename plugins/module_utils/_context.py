@@ -43,7 +43,7 @@ class RunContext:
         self._key_locks = {}
         self.notes = []  # faults absorbed on the way, returned so a scheduled job's log shows them
         self._ahead = []  # reads started in the background (read_ahead), joined before a write's forget
-        self._ahead_keys = set()
+        self._ahead_keys = set()  # what was read ahead in this run: once each
         self._subscriptions = {}
 
     @property
@@ -144,17 +144,18 @@ class RunContext:
             return self._cache[key]
 
     def read_ahead(self, key, read):
-        """Start ``read()`` - the read ``once`` makes for ``key`` - in the background, unless it is made or under
-        way: it goes side by side with the reads before its first use (which waits for it, or reads again if it
-        failed). At Azure's latency a read of another host costs a tunnel and a round trip that the reads of
-        Resource Manager then hide."""
+        """Start ``read()`` - the read ``once`` makes for ``key`` - in the background, once per run: it goes side
+        by side with the reads before its first use (which waits for it, or reads again if it failed). At Azure's
+        latency a read of another host costs a tunnel and a round trip that the reads of Resource Manager then
+        hide. Not again for a key already read ahead: a re-read after a write, or a poll, reads in order."""
+        _ = self.clients  # built here: a sign-in or discovery failure is this thread's to report, not swallowed
         with self._lock:
             if key in self._cache or key in self._ahead_keys:
                 return
             self._ahead_keys.add(key)
             thread = threading.Thread(target=_quietly, args=(read,), daemon=True)
             self._ahead.append(thread)
-        thread.start()
+            thread.start()
 
     def cached(self, key):
         """What ``once`` has already read for ``key``; None when it has not, or the read failed."""
@@ -163,7 +164,7 @@ class RunContext:
     def forget(self):
         """Drop every cached read but the lasting ones: after a write, re-reads must see Azure's new state."""
         with self._lock:
-            ahead, self._ahead, self._ahead_keys = self._ahead, [], set()
+            ahead, self._ahead = self._ahead, []
         for thread in ahead:  # none of them may land after the write
             thread.join()
         with self._lock:

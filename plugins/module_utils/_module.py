@@ -125,6 +125,8 @@ class AzureCmkModule:
         self.module.fail_json(**result)
 
     def exit_result(self, result):
+        if self._clients is not None:
+            self._clients.finish()  # a token fetched ahead for the run's next tasks lands in the run's cache
         self.module.exit_json(**self._with_notes(result))
 
     def _with_notes(self, result):

@@ -16,10 +16,12 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
 import threading
+import time
 from urllib.parse import urlsplit
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
@@ -121,6 +123,10 @@ class RunCredential:
         key = "{}|{}".format(" ".join(scopes), tenant_id or "")
         return self.cache.token_or_fetch(key, fetch, self._timeout)
 
+    def cached(self, scope, tenant_id=None):
+        """Whether the run's cache holds a fresh token for ``scope`` (and tenant)."""
+        return self.cache is not None and self.cache.token("{}|{}".format(scope, tenant_id or "")) is not None
+
     def get_token(self, *scopes, **kwargs):
         kwargs.pop("enable_cae", None)
 
@@ -152,6 +158,38 @@ class RunCredential:
             self._credential.close()
 
 
+class TokensAhead:
+    """Key Vault tokens fetched in the background, into the run's cache: when a task reads from Resource Manager
+    a vault the run had not seen, the task that will use the vault then finds its token in the cache instead of
+    signing in (a tunnel to Entra ID and a request, beside what this task still does)."""
+
+    WAIT = 10  # seconds a task waits at its end for them: a sign-in that takes longer is the next task's
+
+    def __init__(self, credential, timeout):
+        self._credential, self._timeout, self._threads = credential, timeout, []
+
+    def vault_token(self, authorization, resource):
+        """Scope and tenant as the Key Vault SDK makes them from the vault's challenge: it asks for this token.
+        Not when the run's cache has it already."""
+        tenant = urlsplit(authorization).path.strip("/").split("/")[0]
+        scope = resource + "/.default"
+        if not tenant or self._credential.cached(scope, tenant):
+            return
+        thread = threading.Thread(target=self._fetch, args=(scope, {"tenant_id": tenant}), daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _fetch(self, scope, options):
+        with contextlib.suppress(Exception):  # the task that uses the vault signs in itself, and reports it
+            self._credential.get_token_info(scope, options=options)
+
+    def finish(self):
+        """Wait for them, at most WAIT seconds in all (or the module's time), so they land before the task ends."""
+        deadline = time.monotonic() + min(self.WAIT, self._timeout)
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 class VaultChallenges:
     """Key Vault challenges: learnt from Resource Manager's vault answers and from challenges the Key Vault SDK
     accepted, kept in the run's cache, and given to the SDK before a vault's first request."""
@@ -161,12 +199,16 @@ class VaultChallenges:
         self.authority = f"https://{authority_host or cloud.authority_host}"
         self.resource = cloud.vault_scope[: -len("/.default")]
         self._known = {}
+        self.on_new = None  # told (authorization, resource) of a vault the run had not known
 
     def _learn(self, host, authorization, resource):
         host = host.lower()
+        new = self.on_new is not None and self.known(host) is None
         self._known[host] = {"authorization": authorization, "resource": resource}
         if self.cache is not None:
             self.cache.store_vault(host, authorization, resource, self.timeout)
+        if new:
+            self.on_new(authorization, resource)
 
     def known(self, host):
         host = host.lower()

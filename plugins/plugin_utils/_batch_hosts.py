@@ -20,6 +20,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import
 from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import estate_report
 from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import summary
 from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
+from ansible_collections.azure_cmk.batch.plugins.module_utils._credential import authority_host
 from ansible_collections.azure_cmk.batch.plugins.module_utils._credential import credential_identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import PROVIDER
@@ -63,7 +64,7 @@ def reader(auth, credential, subscription_id, warn, timeout=None, cache=None):
     the run's token ``cache``, if any. The inventory only reads: check mode is off, so findings describe Azure as
     it is."""
     cloud = get_cloud(auth.get("cloud_environment"))
-    clients = Clients(credential, subscription_id, cloud, timeout, cache=cache)
+    clients = Clients(credential, subscription_id, cloud, timeout, cache=cache, authority_host=authority_host(auth))
     context = RunContext(clients, cloud, False, warn)
     context.notes = clients.notes  # the retries the clients absorbed, beside the waits
     return context

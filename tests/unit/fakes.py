@@ -95,7 +95,7 @@ class Clients:
         return self.services[name]
 
     def knows_vault(self, vault_url: str) -> bool:
-        """No vault's challenge is known: the reads go in order, as the fakes answer them."""
+        """No vault's challenge is known (the reads go in order, as the fakes answer them)."""
         return False
 
     def for_subscription(self, subscription_id: str) -> Clients:
@@ -108,8 +108,15 @@ class Namespace:
         self.__dict__.update(members)
 
 
+class InOrder(RunContext):
+    """A run whose reads are made in order, where the code asks for them: fakes answer a scripted sequence."""
+
+    def read_ahead(self, key: Any, read: Any) -> None:
+        return None
+
+
 def context(check_mode: bool = False, **services: Any) -> RunContext:
     warnings: list[str] = []
-    ctx = RunContext(Clients(**services), PUBLIC, check_mode, warnings.append)
+    ctx = InOrder(Clients(**services), PUBLIC, check_mode, warnings.append)
     ctx.warnings = warnings  # type: ignore[attr-defined]
     return ctx

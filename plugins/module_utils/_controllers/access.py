@@ -19,6 +19,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ENCR
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import missing_permissions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import access as api
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import read_ahead as read_vault_ahead
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import vault_or_prediction
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import guid_problems
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import key_name_problems
@@ -106,6 +107,8 @@ class AccessController(Controller):
         return "{} -> {}".format(self._principal()[1], self._vault()["id"])
 
     def get(self):
+        if not self.request.get("caller") and not self.request.get("object_id"):  # the principal is read first
+            read_vault_ahead(self.ctx, self.request["resource_group"], self.request["vault_name"])
         object_id, vault = self._principal()[0], self._vault()
         if object_id is None or vault.get("unknown"):
             return None

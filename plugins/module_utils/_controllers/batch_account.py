@@ -38,6 +38,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.identity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import read_ahead
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import group_location
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import subscription_tenant
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import read_ahead as read_vault_ahead
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import same_key
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import RECOVERY_DELAY
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import until
@@ -60,8 +61,11 @@ class BatchAccountController(Controller):
         return request_problems(self.ctx, self.request)
 
     def get(self):
-        if self.request.key_id and self.request.get("key_source") != PLATFORM:
-            read_ahead(self.ctx, self.request.key_id)  # the key the checks read, beside the account's read
+        key_id = self.request.key_id
+        if key_id and self.request.get("key_source") != PLATFORM:  # what the checks read, beside the account's read
+            read_ahead(self.ctx, key_id)
+            group = self.request.get("key_vault_resource_group") or self.request["resource_group"]
+            read_vault_ahead(self.ctx, group, key_id.vault_name)
         return api.get_account(self.ctx, self.request["resource_group"], self.request["name"])
 
     def desired(self, current):

@@ -85,6 +85,12 @@ def get_vault(ctx, resource_group, name):
     return ctx.once(("vault", resource_group.lower(), name.lower()), fetch)
 
 
+def read_ahead(ctx, resource_group, name):
+    """Start reading vault ``name`` (``get_vault``) in the background, beside a read it does not depend on (the
+    account a grant or a key is for): on a second connection, its round trip hides behind that read's."""
+    ctx.read_ahead(("vault", resource_group.lower(), name.lower()), lambda: get_vault(ctx, resource_group, name))
+
+
 def list_vaults(ctx, resource_group=None):
     """The vaults of a resource group, or of the subscription; listed once per run."""
 
