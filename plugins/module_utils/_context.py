@@ -15,6 +15,7 @@ import base64
 import contextlib
 import json
 import threading
+import time
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkNotFound
@@ -156,6 +157,14 @@ class RunContext:
             thread = threading.Thread(target=_quietly, args=(read,), daemon=True)
             self._ahead.append(thread)
             thread.start()
+
+    def settle(self, most=10):
+        """Wait for the reads ahead still under way, ``most`` seconds in all: the run is over, their answers unused."""
+        with self._lock:
+            ahead, self._ahead = self._ahead, []
+        deadline = time.monotonic() + most
+        for thread in ahead:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def cached(self, key):
         """What ``once`` has already read for ``key``; None when it has not, or the read failed."""

@@ -140,7 +140,10 @@ class AzureCmkModule:
         try:
             require(common_problems(self.params))
             self.ctx = self.context()
-            result = runner(self)
+            try:
+                result = runner(self)
+            finally:
+                self.ctx.settle()  # no read ahead outlives the task (nor lands in a later one, in tests)
         except CmkError as error:
             self.fail_from_error(error)
         except Exception as error:

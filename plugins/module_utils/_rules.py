@@ -191,6 +191,8 @@ def key_access_findings(facts):
     other_tenant = vault is None and any(f["code"] == "vault_tenant_mismatch" for f in found)
     if facts.get("unresolved") or other_tenant:  # the key cannot be read with this tenant's token, or at all
         return found
+    if vault is None and facts.get("vault_group") and (facts.get("key_error") or (None,))[0] == "unreachable":
+        return found  # not in the group it must be in (an error): its name not answering follows from it
     return found + _key_state(facts, key_id, vault is not None)
 
 

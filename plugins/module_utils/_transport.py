@@ -108,6 +108,7 @@ class RunCredential:
         self._build, self._options, self.cache, self._timeout = build, options, cache, timeout
         self._credential = None
         self._lock = threading.Lock()
+        self._fetching = threading.Lock()
 
     @property
     def identity(self):
@@ -119,7 +120,8 @@ class RunCredential:
 
     def _entry(self, scopes, tenant_id, claims, fetch):
         if self.cache is None or claims:
-            return fetch()
+            with self._fetching:  # threads of one task (reads ahead) asking at once: azure-identity's own cache
+                return fetch()  # answers the second, instead of a second sign-in
         key = "{}|{}".format(" ".join(scopes), tenant_id or "")
         return self.cache.token_or_fetch(key, fetch, self._timeout)
 

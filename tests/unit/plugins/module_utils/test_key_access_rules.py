@@ -83,6 +83,11 @@ CASES = [
         [("vault_unreachable", "unknown")],
     ),
     (
+        "vault not in its group, its name not answering: one finding",
+        facts(vault=None, key=None, vault_group="rg-keys", key_error=("unreachable", "proxy")),
+        [("vault_not_found", "error")],
+    ),
+    (
         "unknown vault unreachable",
         facts(vault=None, key=None, key_error=("unreachable", "proxy")),
         [("vault_not_found", "unknown"), ("vault_unreachable", "error")],
