@@ -9,15 +9,14 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 from __future__ import annotations
 
 import copy
-import importlib
 import threading
 from urllib.parse import urlsplit
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
-from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import RunCredential
 from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import TokensAhead
 from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import VaultChallenges
+from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import import_sdk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._transport import shared_session
 from ansible_collections.azure_cmk.batch.plugins.module_utils._wait import backoff
 
@@ -74,13 +73,6 @@ def recording_retry_policy(notes, **settings):
 
         _RECORDING["class"] = RecordingRetryPolicy
     return _RECORDING["class"](notes, **settings)
-
-
-def import_sdk(module, package):
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise CmkMissingLibrary(package, exc) from exc
 
 
 def rest_dict(model):

@@ -27,7 +27,8 @@ from urllib.parse import urlsplit
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 
 
-def _import(module, package):
+def import_sdk(module, package):
+    """Import ``module`` of the Python package ``package``, or say which package is missing."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
@@ -45,8 +46,8 @@ _CLASSES = {}
 def _metadata_adapter(cache, timeout, **kwargs):
     """A requests adapter for the Entra ID host that answers discovery GETs from ``cache`` and fills it."""
     if "adapter" not in _CLASSES:
-        adapters = _import("requests.adapters", "requests")
-        urllib3_response = _import("urllib3.response", "urllib3")
+        adapters = import_sdk("requests.adapters", "requests")
+        urllib3_response = import_sdk("urllib3.response", "urllib3")
 
         class MetadataAdapter(adapters.HTTPAdapter):
             def __init__(self, cache, timeout, **kwargs):
@@ -79,9 +80,9 @@ def _metadata_adapter(cache, timeout, **kwargs):
 def shared_session(authority_host, cache=None, timeout=300):
     """The one requests session of a module run (set up as azure-core's RequestsTransport sets up its own:
     environment proxies and CA bundle, no retries of its own: the pipelines' retry policy decides)."""
-    requests = _import("requests", "requests")
-    adapters = _import("requests.adapters", "requests")
-    retry = _import("urllib3.util.retry", "urllib3").Retry
+    requests = import_sdk("requests", "requests")
+    adapters = import_sdk("requests.adapters", "requests")
+    retry = import_sdk("urllib3.util.retry", "urllib3").Retry
     no_retries = retry(total=False, redirect=False, raise_on_status=False)
     session = requests.Session()
     session.trust_env = True
@@ -137,7 +138,7 @@ class RunCredential:
             return {"token": token.token, "expires_on": int(token.expires_on), "refresh_on": None}
 
         entry = self._entry(scopes, kwargs.get("tenant_id"), kwargs.get("claims"), fetch)
-        return _import("azure.core.credentials", "azure-core").AccessToken(entry["token"], entry["expires_on"])
+        return import_sdk("azure.core.credentials", "azure-core").AccessToken(entry["token"], entry["expires_on"])
 
     def get_token_info(self, *scopes, options=None):
         options = {k: v for k, v in (options or {}).items() if k != "enable_cae"}
@@ -152,7 +153,7 @@ class RunCredential:
             return {"token": token.token, "expires_on": int(token.expires_on), "refresh_on": None}
 
         entry = self._entry(scopes, options.get("tenant_id"), options.get("claims"), fetch)
-        credentials = _import("azure.core.credentials", "azure-core")
+        credentials = import_sdk("azure.core.credentials", "azure-core")
         return credentials.AccessTokenInfo(entry["token"], entry["expires_on"], refresh_on=entry.get("refresh_on"))
 
     def close(self):
@@ -260,7 +261,7 @@ class VaultChallenges:
             return
         try:
             cache = _sdk_challenge_cache()
-            challenge_class = _import("azure.keyvault.keys._shared.http_challenge", "azure-keyvault-keys")
+            challenge_class = import_sdk("azure.keyvault.keys._shared.http_challenge", "azure-keyvault-keys")
         except CmkMissingLibrary:  # a Key Vault SDK without these: it asks for the challenge itself
             return
         if cache.get_challenge_for_url(vault_url) is None:
@@ -269,4 +270,4 @@ class VaultChallenges:
 
 
 def _sdk_challenge_cache():
-    return _import("azure.keyvault.keys._shared.http_challenge_cache", "azure-keyvault-keys")
+    return import_sdk("azure.keyvault.keys._shared.http_challenge_cache", "azure-keyvault-keys")

@@ -64,6 +64,14 @@ class ModuleRun:
 
 
 @pytest.fixture
+def run_dir(tmp_path: Any) -> str:
+    """A run's own directory, as ansible-playbook makes it (0700): where the action plugins put the token cache."""
+    directory = tmp_path / "ansible-local-4242abcd"
+    directory.mkdir(mode=0o700)
+    return str(directory)
+
+
+@pytest.fixture
 def run_module(azure_credentials_env: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> ModuleRun:
     """Modules authenticate with the AZURE_* variables (as under AWX's Azure credential)."""
     return ModuleRun(capsys)

@@ -13,13 +13,6 @@ from ansible_collections.azure_cmk.batch.plugins.plugin_utils._run_dir import ru
 LOCAL = SimpleNamespace(transport="local")
 
 
-@pytest.fixture
-def run_dir(tmp_path):
-    directory = tmp_path / "ansible-local-99x"
-    directory.mkdir(mode=0o700)
-    return str(directory)
-
-
 def test_a_local_module_gets_the_runs_directory(run_dir):
     assert run_directory(LOCAL, SimpleNamespace(become=False), run_dir) == run_dir
 

@@ -11,8 +11,6 @@ import stat
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_access_policy
@@ -24,13 +22,6 @@ from ansible_collections.azure_cmk.batch.plugins.modules import user_identity
 RG = "rg-cmk"
 VAULT = {"vault_name": "kv-cached", "resource_group": RG}
 OFFICER = ["get", "list", "create", "update", "recover", "rotate", "getrotationpolicy", "setrotationpolicy"]
-
-
-@pytest.fixture
-def run_dir(tmp_path):
-    directory = tmp_path / "ansible-local-4242abcd"
-    directory.mkdir(mode=0o700)
-    return str(directory)
 
 
 def audience(entry):
