@@ -246,7 +246,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise CmkError("wait_timeout: must be 1 or more, not {}".format(options["wait_timeout"]))
         params = self._auth_params()
         auth = resolve(params)
-        credential = build_credential(auth, get_cloud(auth.get("cloud_environment")))
+        cloud = get_cloud(auth.get("cloud_environment"))
+
+        def credential(**transport):  # built when a token must be fetched: through the run's session and retries
+            return build_credential(auth, cloud, **transport)
+
         # This process's own temporary directory is the run's: the tasks of a play over these hosts reuse the
         # token the listing signed in with.
         cache = run_cache(params, auth, params.get("token_cache_dir") or C.DEFAULT_LOCAL_TMP)
