@@ -43,6 +43,7 @@ class RunContext:
         self._lock = threading.Lock()
         self._key_locks = {}
         self.notes = []  # faults absorbed on the way, returned so a scheduled job's log shows them
+        self.said = None  # a RunSaid: the assumptions a check run has already warned of
         self._ahead = []  # reads started in the background (read_ahead), joined before a write's forget
         self._ahead_keys = set()  # what was read ahead in this run: once each
         self._subscriptions = {}
@@ -179,11 +180,17 @@ class RunContext:
         with self._lock:
             self._cache = {key: value for key, value in self._cache.items() if key in self._lasting}
 
+    def assume(self, text, about=None):
+        """Warn of a check-mode assumption, once per run (``said``, when the run has a directory): ``about`` (the
+        text by default) names what is assumed, so that tasks putting it in other words are not heard twice."""
+        if self.said is None or self.said.first(about or text):
+            self.warn(text)
+
     def not_yet(self, option, message, problems=None, check_message=None):
         """Something an earlier task of the same run creates: in check mode, warn and go on (None);
         otherwise fail naming the option (or add the problem to ``problems``)."""
         if self.check_mode:
-            self.warn((check_message or message) + " (check mode: assuming an earlier task creates it)")
+            self.assume((check_message or message) + " (check mode: assuming an earlier task creates it)", message)
             return None
         text = f"{option}: {message}"
         if problems is None:

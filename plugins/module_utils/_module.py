@@ -26,6 +26,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import Cmk
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkValidationError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import failure_details
+from ansible_collections.azure_cmk.batch.plugins.module_utils._run_said import RunSaid
 from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import RunCache
 from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import credential_digest
 from ansible_collections.azure_cmk.batch.plugins.module_utils._token_cache import unsafe
@@ -90,8 +91,13 @@ class AzureCmkModule:
         return self._clients
 
     def context(self):
-        """The run's context, from its parts: clients built on first use, the cloud, check mode, warnings."""
-        return RunContext(lambda: self.clients, self.cloud, self.check_mode, self.warn)
+        """The run's context, from its parts: clients built on first use, the cloud, check mode, warnings (in a
+        check run with the run's directory, each assumption once per run)."""
+        ctx = RunContext(lambda: self.clients, self.cloud, self.check_mode, self.warn)
+        directory = self.params.get("token_cache_dir")
+        if self.check_mode and directory and not unsafe(directory):
+            ctx.said = RunSaid(directory)
+        return ctx
 
     def _token_cache(self, auth, cloud):
         """The run's token cache for this credential: in ``token_cache_dir`` (the run's own temporary directory,

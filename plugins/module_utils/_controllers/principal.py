@@ -69,6 +69,6 @@ def resolve_principal(ctx, request, revoking=False):
     # mode typically an id that an earlier task returns only once it has run.
     message = "caller, object_id, identity or batch_account: the principal to grant is null, empty or false"
     if ctx.check_mode:
-        ctx.warn(message + " (check mode: assuming an earlier task provides it)")
+        ctx.assume(message + " (check mode: assuming an earlier task provides it)")
         return None, "the principal (not known until an earlier task has run)"
     raise CmkValidationError(message)
