@@ -150,7 +150,8 @@ class RunContext:
         by side with the reads before its first use (which waits for it, or reads again if it failed). At Azure's
         latency a read of another host costs a tunnel and a round trip that the reads of Resource Manager then
         hide. Not again for a key already read ahead: a re-read after a write, or a poll, reads in order."""
-        _ = self.clients  # built here: a sign-in or discovery failure is this thread's to report, not swallowed
+        if self.clients is None:  # built here: a sign-in or discovery failure is this thread's to report
+            return
         with self._lock:
             if key in self._cache or key in self._ahead_keys:
                 return

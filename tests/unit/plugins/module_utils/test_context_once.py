@@ -59,7 +59,7 @@ def test_a_read_ahead_is_used_once_and_never_lands_after_a_write():
     """read_ahead starts the read ``once`` makes: its user gets that answer without a second fetch; a failed read
     ahead leaves nothing (the user reads again, and meets the failure itself); forget() - after a write - waits
     for a read still under way, so its pre-write answer is dropped, not cached after the write."""
-    ctx = RunContext(clients=None, cloud=None, check_mode=False, warn=print)
+    ctx = RunContext(clients=object(), cloud=None, check_mode=False, warn=print)
     fetched, release = [], threading.Event()
 
     def slow():
