@@ -129,7 +129,8 @@ def judge(ctx, request, findings, repoints, only_warns=False):
                 )
             )
         elif ctx.check_mode and item["code"] in NOT_YET:
-            ctx.assume("key_identifier: " + text + " (check mode: assuming an earlier task fixes it)")
+            assumed = "key_identifier: " + text + " (check mode: assuming an earlier task fixes it)"
+            ctx.assume(assumed, _about(request, item))
         elif repoints:
             problems.append("key_identifier: " + text)
         elif request.get("allow_unavailable"):
@@ -180,4 +181,13 @@ def principal_of(ctx, request, current, desired, problems):
             ctx.not_yet("identity_type", message, problems)  # an earlier task may create the account
         else:
             problems.append("identity_type: " + message)
+    return None
+
+
+def _about(request, item):
+    """What a check-mode finding assumes, in the words the vault's own check uses (vault_or_prediction): a run
+    that has said the vault is assumed created does not say it again as a finding."""
+    group = request.get("key_vault_resource_group")
+    if item["code"] == "vault_not_found" and group:
+        return "{} does not exist in resource group '{}'".format(item["subject"], group)
     return None
