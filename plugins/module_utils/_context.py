@@ -201,6 +201,7 @@ class RunContext:
 
 
 def _quietly(read):
-    """A read ahead: whatever it meets is met again, and reported, where its answer is used."""
-    with contextlib.suppress(Exception):
+    """A read ahead: what Azure answered with (a CmkError) is met again, and reported, where the answer is used; a
+    bug keeps its traceback."""
+    with contextlib.suppress(CmkError):
         read()

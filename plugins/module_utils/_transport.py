@@ -24,7 +24,9 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import azure_errors
 
 
 def import_sdk(module, package):
@@ -183,7 +185,8 @@ class TokensAhead:
         thread.start()
 
     def _fetch(self, scope, options):
-        with contextlib.suppress(Exception):  # the task that uses the vault signs in itself, and reports it
+        # A failed sign-in is the next task's to make again and report; a bug keeps its traceback.
+        with contextlib.suppress(CmkError, *azure_errors()):
             self._credential.get_token_info(scope, options=options)
 
     def finish(self):
@@ -224,7 +227,7 @@ class VaultChallenges:
             return
         try:
             body = json.loads(response.text())
-        except Exception:
+        except ValueError:  # not JSON (nor text): nothing to learn from it
             return
         vaults = body.get("value", [body]) if isinstance(body, dict) else []
         for vault in vaults if isinstance(vaults, list) else []:
