@@ -67,9 +67,9 @@ def placement_problems(ctx, request, current, desired):
         group_location(ctx, request["resource_group"])  # a missing group fails here, before any write
         if ctx.check_mode and not request.get("location"):
             ctx.warn(
-                "location: Batch account '{}' does not exist; predicted in resource group '{}''s location {} "
+                "location: Batch account '{}' does not exist; predicted in {}, the location of resource group '{}' "
                 "(check mode: an earlier task that creates the account decides its location)".format(
-                    name, request["resource_group"], desired["location"]
+                    name, desired["location"], request["resource_group"]
                 )
             )
     return problems
