@@ -9,6 +9,8 @@ Rows, each the median (min-max) of --runs fresh processes, with the calls of the
     AWX imports an inventory (--list --export); then with cache: true, twice - the second run reads the cache;
   - beside them, --small more accounts in one resource group of the first subscription, reported on the way the
     single-subscription report reads them (the resource providers: resource_group), and through Resource Graph.
+Every account has --pools-per-account pools (issue 20; the first account of each fleet also a Windows pool on its
+own disk key); the estate's report is measured again with pools: false, for what the pools cost.
 Columns: wall seconds; Resource Graph requests (429s in brackets); Resource Manager key lists (a vault's keys, a key's
 versions); calls to Batch (an account read or list); other Resource Manager calls; Key Vault data-plane calls;
 sign-ins (Entra ID); all calls.
@@ -174,12 +176,14 @@ def main() -> int:
     parser.add_argument("--vaults", type=int, default=200)
     parser.add_argument("--small", type=int, default=1000, help="accounts of the single-subscription comparison")
     parser.add_argument("--latency-ms", type=int, default=100)
+    parser.add_argument("--pools-per-account", type=int, default=2)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="benchmark-fleet-"))
     emu = Emulator(workdir)
     try:
         started = time.perf_counter()
         shape = {"accounts": args.accounts, "subscriptions": args.subscriptions, "vaults": args.vaults}
+        shape["pools_per_account"] = args.pools_per_account
         emu.control("POST", "fleet", json=dict(shape, key_size=2048))
         print(f"fleet made in {time.perf_counter() - started:.0f} s: {shape}")
         ms = args.latency_ms
@@ -190,6 +194,8 @@ def main() -> int:
         estate = {"subscriptions": ["all"], "max_workers": 16}
         label = f"report, {args.accounts:,} accounts (subscriptions: all)"
         measure(emu, label, report(workdir, "estate", estate, args.accounts), args.runs)
+        label = f"report, {args.accounts:,} accounts, pools: false"
+        measure(emu, label, report(workdir, "no-pools", dict(estate, pools=False), args.accounts), args.runs)
         label = f"inventory, {args.accounts:,} hosts built (ansible-inventory --graph)"
         measure(emu, label, inventory(workdir, "plain", "--graph"), args.runs, hosts(args.accounts))
         label = f"inventory, {args.accounts:,} hosts exported (--list --export, as AWX imports it)"
@@ -199,6 +205,7 @@ def main() -> int:
         measure(emu, "inventory, cache: true, first run", first, 1, hosts(args.accounts))
         measure(emu, "inventory, cache: true, second run", first, args.runs, hosts(args.accounts))
         small = {"accounts": args.small, "vaults": 2, "key_size": 2048, "group": "rg-small", "prefix": "small"}
+        small["pools_per_account"] = args.pools_per_account
         emu.control("PATCH", "settings", json={"latency_ms": {"entra": 0, "arm": 0, "keyvault": 0}})
         emu.control("POST", "fleet", json=small)  # in the first subscription, beside the estate
         emu.control("PATCH", "settings", json={"latency_ms": {"entra": ms, "arm": ms, "keyvault": ms}})

@@ -25,8 +25,9 @@ description:
     C(cmk_principal_id), C(cmk_unavailable) (the account cannot reach its key), C(cmk_unavailable_reason),
     C(cmk_checked) (no finding of severity C(unknown)), C(cmk_compliant) (no finding of severity C(error) or
     C(unknown), not recovering), C(cmk_findings) (as
-    M(azure_cmk.batch.cmk_compliance_info) returns them), C(cmk_finding_codes), and C(cmk_state) (C(source):
-    C(resource_graph) or C(resource_provider); C(as_of): when Azure answered)."
+    M(azure_cmk.batch.cmk_compliance_info) returns them, its pools' included), C(cmk_finding_codes), C(cmk_state)
+    (C(source): C(resource_graph) or C(resource_provider); C(as_of): when Azure answered); with O(pools),
+    C(cmk_pools) (as its C(pools)), C(cmk_pools_unavailable) (C(pools), C(nodes)) and C(cmk_pool_nodes)."
   - "The group C(all) gets C(cmk_unreadable): the subscriptions, management groups and vaults the credential
     could not read (with O(subscriptions) or O(management_groups))."
   - A host is named after its account; one whose name is taken by an account of another resource group is named
@@ -77,6 +78,7 @@ options:
 extends_documentation_fragment:
   - azure_cmk.batch.azure_auth
   - azure_cmk.batch.estate
+  - azure_cmk.batch.pools
   - ansible.builtin.constructed
   - ansible.builtin.inventory_cache
 author:
@@ -168,6 +170,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._credential import
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkMissingLibrary
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import ESTATE_ARGSPEC
+from ansible_collections.azure_cmk.batch.plugins.module_utils._pools import POOLS_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import estate_hosts
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import host_names
 from ansible_collections.azure_cmk.batch.plugins.plugin_utils._batch_hosts import reader
@@ -179,6 +182,7 @@ FILE_ENDINGS = ("batch_accounts.yml", "batch_accounts.yaml")
 # What the hosts depend on besides the file: a changed scope, filter or credential is another cache entry.
 READ_OPTIONS = (
     *ESTATE_ARGSPEC,
+    *POOLS_ARGSPEC,
     "resource_groups",
     "locations",
     "include_tags",

@@ -22,6 +22,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import miss
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import missing_data_actions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import policy_entry
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KEY_VAULT
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import holder_label
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import principal_label
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.dataplane import vault_tenant
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.key import get_key
@@ -111,7 +112,7 @@ def _optional(read):
 def principal_of(account):
     """(the object id of the identity ``account`` reaches its key with - None without one, how messages name it)."""
     principal_id = account["principal_id"] if account["identity_type"] != "None" else None
-    return principal_id, principal_label(account) if principal_id else "Batch account '{}'".format(account["name"])
+    return principal_id, principal_label(account) if principal_id else holder_label(account)
 
 
 def account_key_access(ctx, account, target):

@@ -27,8 +27,14 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import sid
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate_facts import account_facts
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate_facts import confirm_facts
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate_facts import key_version as estate_key_version
+from ansible_collections.azure_cmk.batch.plugins.module_utils._pool_rules import pools_summary
+from ansible_collections.azure_cmk.batch.plugins.module_utils._pool_rules import unavailable_pools
+from ansible_collections.azure_cmk.batch.plugins.module_utils._pools import estate_pools
+from ansible_collections.azure_cmk.batch.plugins.module_utils._pools import indexed_pools
+from ansible_collections.azure_cmk.batch.plugins.module_utils._pools import provider_pools
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ERROR
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import UNKNOWN
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import WARNING
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import account_findings
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import by_severity
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_access_findings
@@ -41,33 +47,42 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import p
 CONFIRM_LIMIT = ESTATE_ARGSPEC["confirm_limit"]["default"]
 
 
-def audited(ctx, account, vault_group=None, expiry_days=None):
-    """``account`` with its key's findings (the info module's and the report's view)."""
+def audited(ctx, account, vault_group=None, expiry_days=None, temporary_disk=WARNING, indexed=None):
+    """``account`` with its key's findings and its ``pools``, judged (the info module's and the report's view);
+    ``temporary_disk``: the severity of a pool's unencrypted temporary disk (None: pools not read); ``indexed``:
+    the pools Resource Graph showed (_pools.indexed_pools), else they are listed from Batch."""
     target = Target(vault_group, near=account["resource_group"], expiry_days=expiry_days, deep=True)
-    return with_key_access(account, account_key_access(ctx, account, target))
+    account = with_key_access(account, account_key_access(ctx, account, target))
+    if temporary_disk is not None:
+        found = provider_pools(ctx, account, target, temporary_disk, indexed)
+        account["pools"], account["pool_problems"] = found
+    return account
 
 
-def report(ctx, names, resource_group, expiry_days, vault_group=None, max_workers=1):
+def report(ctx, names, resource_group, expiry_days, vault_group=None, max_workers=1, temporary_disk=WARNING):
     """(one entry per account, a summary): findings with codes and severities, for AWX drift jobs."""
     if names:
         accounts = [get_account(ctx, resource_group, name) or _missing(name, resource_group) for name in names]
     else:
         accounts = list_accounts(ctx, resource_group)
-    entries = account_entries(ctx, accounts, vault_group, expiry_days, max_workers)
+    entries = account_entries(ctx, accounts, vault_group, expiry_days, max_workers, temporary_disk)
     return entries, summary(entries)
 
 
-def estate_report(ctx, scope, expiry_days, max_workers=8, confirm=False, confirm_limit=CONFIRM_LIMIT):
+def estate_report(
+    ctx, scope, expiry_days, max_workers=8, confirm=False, confirm_limit=CONFIRM_LIMIT, temporary_disk=WARNING
+):
     """(one entry per account of the estate ``scope`` (an _estate.Scope) covers, a summary, the Estate read - its
     ``accounts`` in the entries' order, what was ``unreadable`` - and the confirmation's counts, None unless
     ``confirm``): read through Resource Graph and the vaults' key lists, judged by the same rules as report();
     ``confirm`` reads the accounts with errors again from the providers (at most ``confirm_limit`` of them, side by
-    side) before reporting them."""
+    side) before reporting them. ``temporary_disk``: as audited() takes it; pools are read when ``scope.pools``."""
     estate = read_estate(ctx, scope, max_workers)
-    entries = [_judged(ctx, estate, a, account_facts(ctx, estate, a, expiry_days)) for a in estate.accounts]
+    judge = (expiry_days, temporary_disk)
+    entries = [_judged(ctx, estate, a, account_facts(ctx, estate, a, expiry_days), *judge) for a in estate.accounts]
     confirmation = None
     if confirm:
-        entries, confirmation = _confirmed(ctx, estate, entries, expiry_days, max_workers, confirm_limit)
+        entries, confirmation = _confirmed(ctx, estate, entries, judge, max_workers, confirm_limit)
     return entries, summary(entries), estate, confirmation
 
 
@@ -90,9 +105,11 @@ def compliance(ctx, params):
     for option, least in (("max_workers", 1), ("wait_timeout", 1), ("confirm_limit", 0)):
         if params[option] < least:
             raise CmkValidationError(f"{option}: must be {least} or more, not {params[option]}")
+    temporary_disk = params["temporary_disk_severity"] if params["pools"] else None
     if not (params["subscriptions"] or params["management_groups"]):
         names, group, vault_group = params["names"], params["resource_group"], params["key_vault_resource_group"]
-        found = report(ctx, names, group, params["expiry_warning_days"], vault_group, params["max_workers"])
+        options = (vault_group, params["max_workers"], temporary_disk)
+        found = report(ctx, names, group, params["expiry_warning_days"], *options)
         return {"changed": False, "accounts": found[0], "summary": found[1]}
     scope = scope_of(
         params["subscriptions"],
@@ -100,8 +117,9 @@ def compliance(ctx, params):
         resource_groups=[params["resource_group"]] if params["resource_group"] else None,
         names=params["names"],
         vault_group=params["key_vault_resource_group"],
+        pools=params["pools"],
     )
-    options = (params["max_workers"], params["confirm_errors"], params["confirm_limit"])
+    options = (params["max_workers"], params["confirm_errors"], params["confirm_limit"], temporary_disk)
     accounts, totals, estate, confirmation = estate_report(ctx, scope, params["expiry_warning_days"], *options)
     unreadable = estate.unreadable
     if params["strict"] and unread(unreadable):
@@ -110,13 +128,15 @@ def compliance(ctx, params):
     return dict(result, confirmation=confirmation) if confirmation is not None else result
 
 
-def _judged(ctx, estate, account, facts):
+def _judged(ctx, estate, account, facts, expiry_days, temporary_disk):
     account = with_key_access(account, key_access_findings(facts) if facts else [])
     account["key_version"], account["key_follows_newest"] = estate_key_version(ctx, estate, account)
+    if estate.scope.pools and temporary_disk is not None:
+        account["pools"] = estate_pools(ctx, estate, account, expiry_days, temporary_disk)
     return entry(account)
 
 
-def _confirmed(ctx, estate, entries, expiry_days, max_workers, limit):
+def _confirmed(ctx, estate, entries, judge, max_workers, limit):
     """The entries, those with errors (the first ``limit`` of them) read again from the providers; and the counts:
     ``asked``, ``cleared`` (no error any more), ``still_failing``, ``gone`` (deleted since the index saw them: left
     out), ``skipped`` (over the limit: as the index has them)."""
@@ -124,8 +144,8 @@ def _confirmed(ctx, estate, entries, expiry_days, max_workers, limit):
     asked = failing[:limit]
 
     def one(index):
-        fresh, facts = confirm_facts(ctx, estate, estate.accounts[index], expiry_days)
-        return None if fresh is None else dict(_judged(ctx, estate, fresh, facts), account=fresh)
+        fresh, facts = confirm_facts(ctx, estate, estate.accounts[index], judge[0])
+        return None if fresh is None else dict(_judged(ctx, estate, fresh, facts, *judge), account=fresh)
 
     confirmed = dict(zip(asked, side_by_side(one, asked, max_workers)))
     kept = [index for index in range(len(entries)) if confirmed.get(index, entries[index]) is not None]
@@ -142,7 +162,9 @@ def _confirmed(ctx, estate, entries, expiry_days, max_workers, limit):
 
 def summary(entries):
     every = [f for entry in entries for f in entry["findings"]]
+    pools = {"pools": pools_summary(entries)} if any("pools" in e for e in entries) else {}
     return {
+        **pools,
         "accounts": len(entries),
         "compliant": sum(1 for e in entries if e["compliant"]),
         "non_compliant": sum(1 for e in entries if not e["compliant"]),
@@ -152,11 +174,16 @@ def summary(entries):
     }
 
 
-def account_entries(ctx, accounts, vault_group=None, expiry_days=None, max_workers=1):
-    """The report's entry of each account, in order, audited by up to ``max_workers`` threads."""
+def account_entries(ctx, accounts, vault_group=None, expiry_days=None, max_workers=1, temporary_disk=WARNING):
+    """The report's entry of each account, in order, audited by up to ``max_workers`` threads; their pools from
+    one Resource Graph query (for more than one account: one Batch list each would cost more)."""
+    indexed = None
+    if temporary_disk is not None and sum(1 for a in accounts if not a.get("missing")) > 1:
+        groups = {a["resource_group"].lower() for a in accounts}
+        indexed = indexed_pools(ctx, groups.pop() if len(groups) == 1 else None)
 
     def one(index):
-        return _entry(ctx, accounts[index], vault_group, expiry_days)
+        return _entry(ctx, accounts[index], vault_group, expiry_days, temporary_disk, indexed)
 
     # The first account on a customer-managed key alone (it signs in to Key Vault), then the first account of each
     # other vault (each meets its vault's challenge), then the rest: no two threads race for one token or challenge.
@@ -191,19 +218,22 @@ def _missing(name, resource_group):
     return {"id": None, "name": name, "resource_group": resource_group, "missing": True}
 
 
-def _entry(ctx, account, vault_group, expiry_days):
+def _entry(ctx, account, vault_group, expiry_days, temporary_disk, indexed):
     if account.get("missing"):
         account = dict(account, unavailable=None, unavailable_reason=None, key_access=[])
     else:
-        account = audited(ctx, account, vault_group, expiry_days)
+        account = audited(ctx, account, vault_group, expiry_days, temporary_disk, indexed)
         account["key_version"], account["key_follows_newest"] = key_version(ctx, account)
     return entry(account)
 
 
 def entry(account):
     """The report's entry of ``account``: as with_key_access gives it, with ``key_version`` and ``key_follows_newest``;
-    an estate's account also says its ``subscription_id`` and where its ``state`` came from, and when."""
-    findings = account_findings(account, account["key_access"])
+    an estate's account also says its ``subscription_id`` and where its ``state`` came from, and when; with its
+    ``pools``, their findings are the account's too, after its own."""
+    pools = account.get("pools")
+    findings = account_findings(account, account["key_access"]) + account.get("pool_problems", [])
+    findings += [f for found in pools or [] for f in found["findings"]]
     found = {
         "id": account["id"],
         "name": account["name"],
@@ -226,6 +256,8 @@ def entry(account):
         "by_severity": by_severity(findings),
         "findings": findings,
     }
+    if pools is not None:
+        found.update(pools=pools, pools_unavailable=unavailable_pools(pools))
     for optional in ("subscription_id", "state"):
         if optional in account:
             found[optional] = account[optional]

@@ -3,12 +3,13 @@
 """An estate's Batch accounts, and what their keys depend on, read into facts for _rules to judge.
 
 Reads, in this order: the subscriptions the credential may read (to name those it may not); the accounts from
-Resource Graph (one query over every subscription, 1,000 rows a page); the vaults they use from Resource Graph
-(by name) and their role assignments where a vault authorizes by RBAC; then the keys from each used vault's key
-list in Resource Manager - once per vault, side by side - and the versions of a key some account is pinned to
-when it is not the newest. The cost grows with vaults, not accounts. The providers are read only where the index
-cannot answer: a vault it does not show (the account's subscription, then Key Vault's challenge and data plane,
-as _audit reads them) and a grant at a management group, whose reach the index does not say.
+Resource Graph (one query over every subscription, 1,000 rows a page), then their pools (one more query); the
+vaults they and their pools' own disk keys use, from Resource Graph (by name), and their role assignments where
+a vault authorizes by RBAC; then the keys from each used vault's key list in Resource Manager - once per vault,
+side by side - and the versions of a key some account or pool is pinned to when it is not the newest. The cost
+grows with vaults, not accounts. The providers are read only where the index cannot answer: a vault it does not
+show (the account's subscription, then Key Vault's challenge and data plane, as _audit reads them) and a grant at
+a management group, whose reach the index does not say.
 
 _estate_facts turns what was read into the facts _rules judges, account by account.
 
@@ -29,6 +30,10 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services import r
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import above_subscriptions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import normalize as account
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import account_of
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import key_holder
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import normalize as pool
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import pools_query
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import list_subscriptions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import normalize as vault_of
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault_keys import list_key_versions
@@ -65,6 +70,7 @@ class Scope:
         self.locations = narrowed.get("locations") or []
         self.tags = narrowed.get("tags") or {}
         self.vault_group = narrowed.get("vault_group")
+        self.pools = narrowed.get("pools", True)  # also read the accounts' pools
 
     @property
     def label(self):
@@ -76,12 +82,13 @@ class Estate:
     """What was read: ``accounts`` (normalized, with ``subscription_id``, ``subscription_tenant`` and ``state``),
     ``vaults`` by name, each vault's ``keys`` (or the CmkError that kept them), ``versions`` of pinned keys,
     ``grants`` per principal (scope, role definition), principals with a ``broad`` grant, what the provider
-    answered for accounts whose vault the index does not show (``fallback``), and what was ``unreadable``."""
+    answered for accounts whose vault the index does not show (``fallback``), what was ``unreadable``, and each
+    account's ``pools`` (by the account's lower-cased id)."""
 
     def __init__(self, scope):
         self.scope = scope
         self.accounts, self.vaults, self.keys, self.versions = [], {}, {}, {}
-        self.grants, self.broad, self.fallback = {}, set(), {}
+        self.grants, self.broad, self.fallback, self.pools = {}, set(), {}, {}
         self.unreadable = {"subscriptions": [], "management_groups": [], "vaults": []}
         self.graph_pages = 0
 
@@ -112,8 +119,10 @@ def key_id_of(ctx, acct):
 def read_estate(ctx, scope, max_workers=8):
     estate = Estate(scope)
     _read_accounts(ctx, estate)
+    if scope.pools:
+        _read_pools(ctx, estate)
     used = {}
-    for acct in estate.accounts:
+    for acct in estate.accounts + _pool_holders(estate):
         key_id = key_id_of(ctx, acct)
         if key_id is not None:
             used.setdefault(key_id.vault_name, []).append((acct, key_id))
@@ -152,6 +161,30 @@ def _read_accounts(ctx, estate):
             state = {"source": RESOURCE_GRAPH, "as_of": answer.as_of}
             estate.accounts += [_account(row, state) for row in answer.rows]
     estate.accounts.sort(key=lambda a: a["id"].lower())
+
+
+def _read_pools(ctx, estate):
+    """The pools of the estate's accounts: one query over their subscriptions (``batchresources``)."""
+    owners = {a["id"].lower() for a in estate.accounts}
+    for part in graph.chunks({a["subscription_id"].lower() for a in estate.accounts}):
+        answer = graph.query(ctx, pools_query(), subscriptions=part)
+        estate.graph_pages += answer.pages
+        for row in answer.rows:
+            owner = account_of(row["id"]).lower()
+            if owner in owners:
+                estate.pools.setdefault(owner, []).append(pool(row))
+    for found in estate.pools.values():
+        found.sort(key=lambda p: p["name"].lower())
+
+
+def _pool_holders(estate):
+    """The pools with their own disk key, as the key reads take an account (_services.pool.key_holder)."""
+    return [
+        key_holder(found, acct)
+        for acct in estate.accounts
+        for found in estate.pools.get(acct["id"].lower(), [])
+        if found["customer_managed_key"]
+    ]
 
 
 def _account(row, state):

@@ -22,6 +22,12 @@ options:
   key_vault_resource_group:
     description: Resource group of the keys' vault, to read it directly; otherwise it is looked up by name.
     type: str
+  pools:
+    description:
+      - Also read each account's pools (one list per account) and return them in RV(batch_accounts[].pools) - their
+        nodes, their disk encryption and, for a pool with its own disk key, that key's findings.
+    type: bool
+    default: true
 extends_documentation_fragment:
   - azure_cmk.batch.azure_auth
   - azure_cmk.batch.attributes.INFO_MODULE
@@ -56,6 +62,18 @@ batch_accounts:
   returned: always
   type: list
   elements: dict
+  contains:
+    pools:
+      description:
+        - The account's pools, as RV(azure_cmk.batch.cmk_compliance_info#module:accounts[].pools) gives them;
+          null when they could not be read (a warning says why).
+      returned: with O(pools)
+      type: list
+      elements: dict
+    pools_unavailable:
+      description: How many pools, with how many nodes, cannot run tasks now (C(pools), C(nodes)).
+      returned: with O(pools), when the pools were read
+      type: dict
 absorbed:
   description:
     - Faults the run rode out - each retried call (throttling, a server error, a dropped connection) and each
@@ -69,6 +87,8 @@ absorbed:
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import audited
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
+from ansible_collections.azure_cmk.batch.plugins.module_utils._pool_rules import unavailable_pools
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import WARNING
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import get_account
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import list_accounts
 
@@ -76,6 +96,7 @@ ARGUMENT_SPEC = dict(
     name=dict(type="str"),
     resource_group=dict(type="str"),
     key_vault_resource_group=dict(type="str", no_log=False),
+    pools=dict(type="bool", default=True),
 )
 
 
@@ -87,7 +108,20 @@ def run(module):
     else:
         accounts = list_accounts(ctx, params["resource_group"])
     vault_group = params["key_vault_resource_group"]
-    return {"changed": False, "batch_accounts": [audited(ctx, a, vault_group) for a in accounts]}
+    severity = WARNING if params["pools"] else None
+    return {
+        "changed": False,
+        "batch_accounts": [_shown(ctx, audited(ctx, a, vault_group, None, severity)) for a in accounts],
+    }
+
+
+def _shown(ctx, account):
+    """An audited account as the module returns it: why its pools could not be read is a warning."""
+    for problem in account.pop("pool_problems", []):
+        ctx.warn(problem["message"])
+    if account.get("pools") is not None:
+        account["pools_unavailable"] = unavailable_pools(account["pools"])
+    return account
 
 
 def main():

@@ -63,6 +63,7 @@ options:
 extends_documentation_fragment:
   - azure_cmk.batch.azure_auth
   - azure_cmk.batch.estate
+  - azure_cmk.batch.pools
   - azure_cmk.batch.attributes.INFO_MODULE
   - azure_cmk.batch.attributes.action_group
 seealso:
@@ -145,6 +146,21 @@ accounts:
     by_severity:
       description: The number of findings of each severity (V(error), V(warning), V(unknown)).
       type: dict
+    pools:
+      description:
+        - "The account's pools (with O(pools); null when they could not be read): C(name), C(id), C(os) (V(linux),
+          V(windows)), C(vm_size), C(dedicated_nodes), C(low_priority_nodes), C(disk_encryption_targets),
+          C(temporary_disk_encrypted), C(customer_managed_key) (the pool's own disk key - C(key_url),
+          C(rotation_to_latest_key_version), C(identity) - or null), C(disk_encryption_set), C(nodes_unavailable)
+          (its nodes cannot run tasks), C(reason) (why), and C(findings) (also in RV(accounts[].findings))."
+      returned: with O(pools)
+      type: list
+      elements: dict
+    pools_unavailable:
+      description: How many of the account's pools cannot run tasks now, with how many nodes (C(pools), C(nodes)).
+      returned: with O(pools), when the pools were read
+      type: dict
+      sample: {"pools": 2, "nodes": 5}
     subscription_id:
       description: The account's subscription.
       returned: with O(subscriptions) or O(management_groups)
@@ -178,8 +194,12 @@ accounts:
           description: V(error), V(warning) or V(unknown).
           type: str
         subject:
-          description: What the finding is about (an account, identity, vault or key version), by name.
+          description: What the finding is about (an account, pool, identity, vault or key version), by name.
           type: str
+        pool:
+          description: The pool it is about, for a pool's finding.
+          type: str
+          returned: for a pool's finding
         field:
           description: The key or vault field concerned (for example V(enabled), V(expires)), or null.
           type: str
@@ -209,32 +229,21 @@ summary:
     findings:
       description: How many times each code was found.
       type: dict
+    pools:
+      description:
+        - "Over the accounts' pools: C(pools), C(nodes), C(temporary_disk_unencrypted), C(own_key) (pools with
+          their own disk key), C(unavailable) (pools that cannot run tasks) and C(unavailable_nodes)."
+      returned: with O(pools)
+      type: dict
 unreadable:
-  description: What the credential could not read; the accounts in it are not in the report, or not checked.
+  description:
+    - "What the credential could not read; the accounts in it are not in the report, or not checked: C(subscriptions)
+      (named in O(subscriptions), not readable), C(management_groups) (of O(management_groups), refused by Resource
+      Graph), C(vaults) (each C(name) and C(reason): vaults that accounts use whose keys could not be read, or in no
+      subscription the credential can read; their accounts have a finding of severity V(unknown))."
   returned: with O(subscriptions) or O(management_groups)
   type: dict
-  contains:
-    subscriptions:
-      description: Subscriptions named in O(subscriptions) that the credential cannot read.
-      type: list
-      elements: str
-    management_groups:
-      description: Management groups of O(management_groups) that Resource Graph refused.
-      type: list
-      elements: str
-    vaults:
-      description:
-        - Vaults that accounts use whose keys could not be read, or that are in no subscription the credential
-          can read; their accounts have a finding of severity V(unknown).
-      type: list
-      elements: dict
-      contains:
-        name:
-          description: The vault's name.
-          type: str
-        reason:
-          description: Why.
-          type: str
+  sample: {"subscriptions": [], "management_groups": [], "vaults": [{"name": "kv-other", "reason": "..."}]}
 confirmation:
   description:
     - What O(confirm_errors) found reading the accounts with errors again from the providers - C(asked) (read again),
@@ -257,6 +266,7 @@ absorbed:
 from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import compliance
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate import ESTATE_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
+from ansible_collections.azure_cmk.batch.plugins.module_utils._pools import POOLS_ARGSPEC
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import EXPIRY_WARNING_DAYS
 
 ARGUMENT_SPEC = dict(
@@ -267,6 +277,7 @@ ARGUMENT_SPEC = dict(
     key_vault_resource_group=dict(type="str", no_log=False),
     max_workers=dict(type="int", default=8),
     **ESTATE_ARGSPEC,
+    **POOLS_ARGSPEC,
 )
 
 

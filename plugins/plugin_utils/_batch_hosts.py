@@ -51,6 +51,8 @@ ENTRY_VARIABLES = (
     ("findings", "cmk_findings"),
     ("state", "cmk_state"),
 )
+# Carried only when the report read the pools.
+POOL_VARIABLES = (("pools", "cmk_pools"), ("pools_unavailable", "cmk_pools_unavailable"))
 
 
 def run_command(args, handle_exceptions=True):
@@ -99,8 +101,9 @@ def estate_hosts(ctx, options):
         locations=options["locations"],
         tags=options["include_tags"],
         vault_group=options["key_vault_resource_group"],
+        pools=options["pools"],
     )
-    confirm = (options["confirm_errors"], options["confirm_limit"])
+    confirm = (options["confirm_errors"], options["confirm_limit"], _temporary_disk(options))
     entries, _summary, estate, _confirmed = estate_report(
         ctx, scope, options["expiry_warning_days"], options["max_workers"], *confirm
     )
@@ -122,16 +125,25 @@ def subscription_hosts(ctx, subscription_id, options):
     ]
     state = {"source": PROVIDER, "as_of": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     vault_group, expiry_days = options["key_vault_resource_group"], options["expiry_warning_days"]
-    entries = account_entries(ctx, accounts, vault_group, expiry_days, options["max_workers"])
+    workers = options["max_workers"]
+    entries = account_entries(ctx, accounts, vault_group, expiry_days, workers, _temporary_disk(options))
     return [
         host_variables(subscription_id, a, dict(e, subscription_id=subscription_id, state=state))
         for a, e in zip(accounts, entries)
     ]
 
 
+def _temporary_disk(options):
+    """The severity of a pool's unencrypted temporary disk; None: pools not read."""
+    return options["temporary_disk_severity"] if options["pools"] else None
+
+
 def host_variables(subscription_id, account, entry):
     """The host's variables: the account's place, then its CMK state as the compliance report has it."""
     variables = {name: entry.get(field) for field, name in ENTRY_VARIABLES}
+    if "pools" in entry:
+        variables.update((name, entry.get(field)) for field, name in POOL_VARIABLES)
+        variables["cmk_pool_nodes"] = sum(p["dedicated_nodes"] + p["low_priority_nodes"] for p in entry["pools"] or [])
     key = _key_id(entry.get("key_identifier"))
     variables.update(
         batch_account_subscription_id=subscription_id,
@@ -157,6 +169,7 @@ def entry_of(variables):
     """The report entry a host's variables carry (as cmk_compliance_info returns it over an estate); what the
     findings tell is not carried twice."""
     entry = {field: variables.get(name) for field, name in ENTRY_VARIABLES}
+    entry.update((field, variables[name]) for field, name in POOL_VARIABLES if name in variables)
     findings = entry["findings"] or []
     entry["recovering"] = any(f["code"] == "account_recovering" for f in findings)
     entry["by_severity"] = by_severity(findings)

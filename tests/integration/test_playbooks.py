@@ -176,11 +176,12 @@ def test_disabled_key_fails_provisioning_and_is_the_one_finding(playbook, emulat
     assert [a["findings"] for a in report["accounts"]] == [[]]
     table = (tmp_path / "cmk-drift-report.md").read_text().splitlines()
     header = table.index(
-        "| account | resource group | key | version in use | identity | errors | unknown | warnings | findings |"
+        "| account | resource group | key | version in use | identity | pools | errors | unknown | warnings | findings |"
     )
-    assert table[header + 1] == "| --- " * 9 + "|" and table[header + 2].startswith(
+    assert table[header + 1] == "| --- " * 10 + "|" and table[header + 2].startswith(
         "| batchcmk01 | rg-cmk | " + VERSIONLESS
     )
+    assert "| 0 | 0 | 0 | 0 |" in table[header + 2]  # no pools; no error, unknown or warning
 
     _disable_key(emulator)
     failed = _run(playbook, SYSTEM)

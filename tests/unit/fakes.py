@@ -67,6 +67,18 @@ class Operations:
         return call
 
 
+def graph_answering(pages: list[tuple[Any, Any, Any]]) -> Operations:
+    """A Resource Graph client answering ``pages``: (rows, next skip token, headers) in order."""
+    answers = iter(pages)
+
+    def resources(body: Any, cls: Any) -> Any:
+        rows, token, headers = next(answers)
+        page = Namespace(data=rows, skip_token=token, result_truncated="false")
+        return cls(Namespace(http_response=Namespace(headers=headers)), page, {})
+
+    return Operations(resources=resources)
+
+
 class Credential:
     """A token whose claims name the caller and its tenant (what RunContext.claims reads)."""
 

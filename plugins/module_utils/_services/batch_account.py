@@ -147,12 +147,19 @@ def wait_for(ctx, poller, timeout, action, resource, what):
 
 
 def principal_label(account):
-    """How messages name the identity an account reaches its key with."""
+    """How messages name the identity an account (or, with ``pool``, a pool of it) reaches its key with."""
     if account["identity_type"] == "UserAssigned" and account["user_assigned_identity"]:
-        return "user-assigned identity '{}' of Batch account '{}'".format(
-            account["user_assigned_identity"].rsplit("/", 1)[-1], account["name"]
+        return "user-assigned identity '{}' of {}".format(
+            account["user_assigned_identity"].rsplit("/", 1)[-1], holder_label(account)
         )
-    return "the system-assigned identity of Batch account '{}'".format(account["name"])
+    return f"the system-assigned identity of {holder_label(account)}"
+
+
+def holder_label(account):
+    """How messages name what holds a key: the account, or (``pool``) its pool."""
+    if account.get("pool"):
+        return "pool '{}' of Batch account '{}'".format(account["pool"], account["name"])
+    return "Batch account '{}'".format(account["name"])
 
 
 def account_label(account):

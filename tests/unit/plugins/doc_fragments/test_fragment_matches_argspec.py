@@ -66,3 +66,15 @@ def test_estate_fragment_matches_its_argspec():
             spec.get("default"),
             spec.get("elements"),
         ), name
+
+
+def test_pools_fragment_matches_its_argspec():
+    """The options of a report's pools, documented once for cmk_compliance_info and the inventory plugin."""
+    from ansible_collections.azure_cmk.batch.plugins.doc_fragments.pools import ModuleDocFragment as Pools
+    from ansible_collections.azure_cmk.batch.plugins.module_utils._pools import POOLS_ARGSPEC
+
+    doc = yaml.safe_load(Pools.DOCUMENTATION)["options"]
+    assert sorted(doc) == sorted(POOLS_ARGSPEC)
+    for name, spec in POOLS_ARGSPEC.items():
+        found = (doc[name]["type"], doc[name].get("default"), sorted(doc[name].get("choices") or []))
+        assert found == (spec["type"], spec.get("default"), sorted(spec.get("choices") or [])), name

@@ -8,6 +8,7 @@ from fakes import Model
 from fakes import Namespace
 from fakes import Operations
 from fakes import context
+from fakes import graph_answering
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _compliance
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _guards
@@ -35,6 +36,19 @@ def account(name, key=None, principal="p", identity=None):
     return body
 
 
+def pool(name, account="follows", dedicated=1, low=0, key=None, identity=None, follows=False):
+    vmc = {"nodeAgentSkuId": "batch.node.windows amd64" if key else "batch.node.ubuntu 22.04"}
+    body = {"id": ACCOUNT_ID.format(account) + f"/pools/{name}", "name": name}
+    if key:
+        own = {"keyUrl": key, "identityReference": {"resourceId": identity}}
+        own["rotationToLatestKeyVersionEnabled"] = follows
+        vmc["diskEncryptionConfiguration"] = {"targets": ["OsDisk", "TemporaryDisk"], "customerManagedKey": own}
+        body["identity"] = {"type": "UserAssigned", "userAssignedIdentities": {identity: {"principalId": "q"}}}
+    props = {"currentDedicatedNodes": dedicated, "currentLowPriorityNodes": low}
+    props["deploymentConfiguration"] = {"virtualMachineConfiguration": vmc}
+    return dict(body, properties=props)
+
+
 ACCOUNTS = [
     account("follows", "https://kv-one.vault.azure.net/keys/cmk"),
     account("pinned", f"https://kv-one.vault.azure.net/keys/cmk/{V1}", principal="q"),
@@ -44,9 +58,18 @@ ACCOUNTS = [
 ]
 
 
-def ctx():
+ACCOUNT_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts/{}"
+# The pools Batch lists per account, and those with their own disk key that Resource Graph shows.
+POOLS = {"follows": [pool("p1", dedicated=2, low=1), pool("p2", dedicated=1)]}
+OWN_KEY = [pool("win", account="platform", key=f"https://kv-one.vault.azure.net/keys/disk/{V1}", identity=UAI)]
+
+
+def ctx(own_key=None):
     operations = Operations(list=lambda: iter([Model(a) for a in ACCOUNTS]))
-    return context(batch=Namespace(batch_account=operations))
+    pools = Operations(list_by_batch_account=lambda rg, name: iter([Model(p) for p in POOLS.get(name, [])]))
+    own_key = OWN_KEY if own_key is None else own_key
+    graph = own_key if isinstance(own_key, Operations) else graph_answering([(own_key, None, {})])
+    return context(batch=Namespace(batch_account=operations, pool=pools), resource_graph=graph)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +85,63 @@ def ctx():
     ],
 )
 def test_accounts_using(criteria, names):
-    assert _guards.accounts_using(ctx(), **criteria) == [f"{n} (resource group rg)" for n in names]
+    labels = [f"{n} (resource group rg)" for n in names]
+    if "follows" in names:  # its pools stop with it
+        labels[0] = "follows (resource group rg; pools p1 (3 nodes), p2 (1 node))"
+    assert _guards.accounts_using(ctx([]), **criteria) == labels
+
+
+WIN = "pool 'win' of Batch account 'platform' (resource group rg; 1 node, on its own disk key)"
+
+
+@pytest.mark.parametrize(
+    ("criteria", "found"),
+    [
+        ({"vault_name": "kv-one", "key_name": "disk"}, True),
+        ({"vault_name": "kv-one", "key_name": "cmk"}, False),
+        ({"vault_name": "kv-one", "key_name": "disk", "version": V1}, True),
+        ({"vault_name": "kv-one", "key_name": "disk", "version": "b" * 32}, False),  # pinned to V1, not following
+        ({"principal_id": "Q"}, True),
+        ({"identity_id": UAI.upper()}, True),
+        ({"vault_name": "kv-two"}, False),
+    ],
+)
+def test_pools_on_their_own_disk_key_are_named_too(criteria, found):
+    """A pool's own disk key (Resource Graph shows which) stops the pool's nodes when it goes: the guard names it."""
+    labels = _guards.accounts_using(ctx(), **criteria)
+    assert (WIN in labels) is found
+    assert all(isinstance(label, _guards.PoolLabel) is label.startswith("pool '") for label in labels)
+
+
+def test_a_pool_following_the_newest_version_is_on_every_version():
+    following = [
+        pool(
+            "win", account="platform", key=f"https://kv-one.vault.azure.net/keys/disk/{V1}", identity=UAI, follows=True
+        )
+    ]
+    assert WIN in _guards.accounts_using(ctx(following), vault_name="kv-one", version="b" * 32)
+
+
+def test_pools_resource_graph_cannot_show_are_a_warning_not_a_failure():
+    def refused(body, cls):
+        from azure.core.exceptions import HttpResponseError
+
+        raise HttpResponseError(message="AuthorizationFailed")
+
+    run = ctx(Operations(resources=refused))
+    assert _guards.accounts_using(run, vault_name="kv-two") == ["other (resource group rg)"]
+    assert any("could not be looked up in Resource Graph" in w for w in run.warnings), run.warnings
+
+
+def test_the_guard_names_the_pools_it_would_stop():
+    run = ctx()
+    labels = _guards.accounts_using(run, vault_name="kv-one")
+    with pytest.raises(CmkValidationError) as refused:
+        _guards.refuse_breaking("deleting vault 'kv-one'", labels, False, run)
+    assert str(refused.value).startswith(
+        "deleting vault 'kv-one' would make Batch account(s) follows (resource group rg; pools p1 (3 nodes), p2 "
+        f"(1 node)), pinned (resource group rg) unavailable and stop pool(s) {WIN}: they use it"
+    )
 
 
 def test_the_guard_refuses_unless_forced():

@@ -22,6 +22,9 @@ FORBIDDEN = {
     "_estate_facts": ("_controllers", "_compliance", "_guards", "_converge", "_module"),
     "_guards": ("_controllers", "_audit", "_compliance", "_converge", "_module"),
     "_compliance": ("_controllers", "_guards", "_converge", "_module"),
+    # An account's pools in a report: the audit's layer, under the report.
+    "_pools": ("_controllers", "_compliance", "_guards", "_converge", "_module"),
+    "_pool_rules": ("_services", "_controllers", "_audit", "_compliance", "_guards", "_converge", "_module"),
     "_converge": ("_controllers", "_compliance", "_audit", "_guards", "_services", "_module"),
     "_rules": (
         "_services",

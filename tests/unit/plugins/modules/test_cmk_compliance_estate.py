@@ -78,7 +78,7 @@ def test_one_judgment_for_both_paths(run_module, emulator, control, compliant): 
     for found in estate["accounts"]:
         assert found["state"]["source"] == "resource_graph" and found["subscription_id"] == MAIN_SUB
     calls = _calls(emulator, seq)
-    assert calls["batch"] == 0 and calls["graph"] == 2 and calls["key lists"] == 1  # accounts, vaults; kv-report
+    assert calls["batch"] == 0 and calls["graph"] == 3 and calls["key lists"] == 1  # accounts, pools, vaults; kv-report
     assert calls["keyvault"] == 0  # the typo's challenge was tried: its name does not resolve (no journal entry)
 
 
@@ -101,7 +101,7 @@ def test_rbac_grants_come_from_resource_graph(run_module, emulator, compliant): 
         (found,) = _report(run_module, subscriptions=["all"])["accounts"]
         assert ("identity_lacks_access" in {f["code"] for f in found["findings"]}) is not granted
         assert found["compliant"] is granted, found["findings"]
-        assert _calls(emulator, seq)["graph"] == 3  # accounts, vaults, role assignments
+        assert _calls(emulator, seq)["graph"] == 4  # accounts, pools, vaults, role assignments
         assert _without_origin(found) == _without_origin(provider)
 
 
@@ -118,7 +118,7 @@ def test_past_1000_rows_paced_by_the_quota_and_a_429_absorbed(run_module, emulat
     assert result["summary"]["accounts"] == 1003 and result["summary"]["findings"]["not_on_cmk"] == 201
     calls = _calls(emulator, seq)
     graph = [e.status for e in emulator.journal.entries(seq) if e.path == GRAPH]
-    assert graph == [429, 200, 200, 200]  # the refused one, then accounts (2 pages) and vaults
+    assert graph == [429, 200, 200, 200, 200]  # the refused one, then accounts (2 pages), pools and vaults
     assert calls["key lists"] == 4 and calls["batch"] == 0 and calls["keyvault"] == 0 and calls["vaults"] == 0
     assert any(": 429" in note for note in result["absorbed"])
     assert any("quota to reset" in note for note in result["absorbed"])

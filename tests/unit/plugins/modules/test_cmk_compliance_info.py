@@ -173,6 +173,14 @@ def test_named_accounts_and_the_summary(run_module, emulator, compliant):
         "not_checked": 0,
         "by_severity": {"error": 1, "warning": 0, "unknown": 0},
         "findings": {"account_missing": 1},
+        "pools": {
+            "pools": 0,
+            "nodes": 0,
+            "temporary_disk_unencrypted": 0,
+            "own_key": 0,
+            "unavailable": 0,
+            "unavailable_nodes": 0,
+        },
     }
     good = result["accounts"][0]
     assert good["key_follows_newest"] is True and good["key_version"] == compliant[1]["version"]

@@ -9,6 +9,7 @@ import pytest
 from fakes import Namespace
 from fakes import Operations
 from fakes import context
+from fakes import graph_answering
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkTimeout
@@ -119,21 +120,9 @@ class Clock:
         self.now += seconds
 
 
-def _graph(pages):
-    """A Resource Graph client answering ``pages``: (rows, next skip token, headers) in order."""
-    answers = iter(pages)
-
-    def resources(body, cls):
-        rows, token, headers = next(answers)
-        page = Namespace(data=rows, skip_token=token, result_truncated="false")
-        return cls(Namespace(http_response=Namespace(headers=headers)), page, {})
-
-    return Operations(resources=resources)
-
-
 def test_pages_are_followed_and_paced_by_the_quota():
     left = {"x-ms-user-quota-remaining": "0", "x-ms-user-quota-resets-after": "00:00:03"}
-    graph = _graph([([{"id": "a"}], "t1", left), ([{"id": "b"}], "t2", {}), ([{"id": "c"}], None, {})])
+    graph = graph_answering([([{"id": "a"}], "t1", left), ([{"id": "b"}], "t2", {}), ([{"id": "c"}], None, {})])
     ctx, clock = context(resource_graph=graph), Clock()
     answer = api.query(ctx, "resources | project id", subscriptions=["s1", "s2"], sleep=clock.sleep, clock=clock)
     assert [r["id"] for r in answer.rows] == ["a", "b", "c"] and answer.pages == 3
@@ -150,7 +139,7 @@ def test_pages_are_followed_and_paced_by_the_quota():
 
 def test_a_quota_that_resets_after_the_timeout_fails_naming_it():
     left = {"x-ms-user-quota-remaining": "0", "x-ms-user-quota-resets-after": "00:10:00"}
-    ctx, clock = context(resource_graph=_graph([([{"id": "a"}], "t1", left)])), Clock()
+    ctx, clock = context(resource_graph=graph_answering([([{"id": "a"}], "t1", left)])), Clock()
     with pytest.raises(CmkTimeout, match="quota"):
         api.query(ctx, "q", management_groups=["mg"], sleep=clock.sleep, clock=clock)
     assert clock.slept == []
