@@ -143,6 +143,19 @@ def test_a_guard_names_the_pool_on_its_own_key_and_refuses_before_writing(run_mo
     assert any("win-cmk" in w and "force: true" in w for w in forced["warnings"]), forced.get("warnings")
 
 
+def test_a_pool_pinned_behind_its_keys_newest_version(run_module, fleet):
+    """pool-cmk rotated: win-cmk stays on the version it names - rotationToLatestKeyVersionEnabled is false."""
+    rotate = {"vault_name": "fleetkv00", "resource_group": GROUP, "name": "pool-cmk", "rotate": True}
+    newest = _ok(run_module(keyvault_cmk_key.main, rotate))["key"]["version"]
+    entries = {e["name"]: e for e in _ok(run_module(cmk_compliance_info.main, {"subscriptions": ["all"]}))["accounts"]}
+    (pinned,) = [f for f in entries["fleet0000"]["findings"] if f.get("pool") == "win-cmk"]
+    assert (pinned["code"], pinned["severity"]) == ("pool_key_pinned", "warning")
+    assert newest in pinned["message"] and "rotationToLatestKeyVersionEnabled" in pinned["message"]
+    assert entries["fleet0000"]["pools_unavailable"]["pools"] == 0
+    provider = _ok(run_module(cmk_compliance_info.main, {"resource_group": GROUP, "names": ["fleet0000"]}))
+    assert [f for f in provider["accounts"][0]["findings"] if f.get("pool") == "win-cmk"] == [pinned]
+
+
 def test_the_account_info_module_returns_the_pools(run_module, fleet):
     (found,) = _ok(run_module(batch_account_cmk_info.main, {"name": "fleet0002", "resource_group": GROUP}))[
         "batch_accounts"
