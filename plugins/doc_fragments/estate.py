@@ -26,7 +26,7 @@ options:
     elements: str
   confirm_errors:
     description:
-      - Read each account with a finding of severity V(error) again from the resource providers - the account from
+      - Read each account with a finding of severity V(error) of its own (not only of its pools) again from the resource providers - the account from
         Batch, its vault from Key Vault's resource provider, on RBAC vaults its role assignments - before reporting
         it, side by side by up to O(max_workers) threads. Its state then says C(resource_provider).
       - For a change ticket that must not act on the index's lag; a nightly report may be as old as the index.

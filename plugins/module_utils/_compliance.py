@@ -132,7 +132,7 @@ def _judged(ctx, estate, account, facts, expiry_days, temporary_disk):
     account = with_key_access(account, key_access_findings(facts) if facts else [])
     account["key_version"], account["key_follows_newest"] = estate_key_version(ctx, estate, account)
     if estate.scope.pools and temporary_disk is not None:
-        account["pools"] = estate_pools(ctx, estate, account, expiry_days, temporary_disk)
+        account["pools"], account["pool_problems"] = estate_pools(ctx, estate, account, expiry_days, temporary_disk)
     return entry(account)
 
 
@@ -140,7 +140,8 @@ def _confirmed(ctx, estate, entries, judge, max_workers, limit):
     """The entries, those with errors (the first ``limit`` of them) read again from the providers; and the counts:
     ``asked``, ``cleared`` (no error any more), ``still_failing``, ``gone`` (deleted since the index saw them: left
     out), ``skipped`` (over the limit: as the index has them)."""
-    failing = [index for index, found in enumerate(entries) if found["by_severity"]["error"]]
+    # The accounts' own errors: a pool's are judged from what the estate read, which a confirmation does not re-read.
+    failing = [index for index, found in enumerate(entries) if _account_errors(found)]
     asked = failing[:limit]
 
     def one(index):
@@ -153,11 +154,15 @@ def _confirmed(ctx, estate, entries, judge, max_workers, limit):
         if found is not None:
             estate.accounts[index] = found.pop("account")
     estate.accounts = [estate.accounts[index] for index in kept]
-    still = sum(1 for found in confirmed.values() if found and found["by_severity"]["error"])
+    still = sum(1 for found in confirmed.values() if found and _account_errors(found))
     gone = sum(1 for found in confirmed.values() if found is None)
     counts = {"asked": len(asked), "cleared": len(asked) - still - gone, "still_failing": still, "gone": gone}
     counts["skipped"] = len(failing) - len(asked)
     return [confirmed.get(index, entries[index]) for index in kept], counts
+
+
+def _account_errors(entry):
+    return [f for f in entry["findings"] if f["severity"] == ERROR and "pool" not in f]
 
 
 def summary(entries):

@@ -83,12 +83,13 @@ class Estate:
     ``vaults`` by name, each vault's ``keys`` (or the CmkError that kept them), ``versions`` of pinned keys,
     ``grants`` per principal (scope, role definition), principals with a ``broad`` grant, what the provider
     answered for accounts whose vault the index does not show (``fallback``), what was ``unreadable``, and each
-    account's ``pools`` (by the account's lower-cased id)."""
+    account's ``pools`` (by the account's lower-cased id; None, with ``pools_error`` saying why, when they could
+    not be read)."""
 
     def __init__(self, scope):
         self.scope = scope
         self.accounts, self.vaults, self.keys, self.versions = [], {}, {}, {}
-        self.grants, self.broad, self.fallback, self.pools = {}, set(), {}, {}
+        self.grants, self.broad, self.fallback, self.pools, self.pools_error = {}, set(), {}, {}, None
         self.unreadable = {"subscriptions": [], "management_groups": [], "vaults": []}
         self.graph_pages = 0
 
@@ -120,7 +121,10 @@ def read_estate(ctx, scope, max_workers=8):
     estate = Estate(scope)
     _read_accounts(ctx, estate)
     if scope.pools:
-        _read_pools(ctx, estate)
+        try:
+            _read_pools(ctx, estate)
+        except CmkError as error:  # said in each account's entry; the accounts are still judged
+            estate.pools, estate.pools_error = None, error.message
     used = {}
     for acct in estate.accounts + _pool_holders(estate):
         key_id = key_id_of(ctx, acct)
@@ -182,7 +186,7 @@ def _pool_holders(estate):
     return [
         key_holder(found, acct)
         for acct in estate.accounts
-        for found in estate.pools.get(acct["id"].lower(), [])
+        for found in (estate.pools or {}).get(acct["id"].lower(), [])
         if found["customer_managed_key"]
     ]
 

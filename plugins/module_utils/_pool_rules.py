@@ -8,7 +8,8 @@
 - A pool's own disk key (``customerManagedKey``, API 2025-06-01) is judged by the account's key rules, for the
   pool's user-assigned identity: codes ``pool_`` + the account's (``pool_key_disabled``,
   ``pool_identity_lacks_access``...). Its url is always versioned: a version no longer the newest, or a key that
-  rotates itself, is a risk only while ``rotationToLatestKeyVersionEnabled`` is false (``pool_key_pinned``).
+  rotates itself, is a risk only while ``rotationToLatestKeyVersionEnabled`` is false (``pool_key_pinned``); with
+  it true, Batch uses the newest version, which is the one judged (_services.pool.key_holder).
 - While the account cannot use its key, its pools keep their nodes, but the nodes are unusable: tasks stop and
   are requeued until key access is restored (Batch's CMK FAQ). A pool whose own key is lost stops too (managed
   disks shut down the VMs whose disk key is disabled, deleted or expired).
@@ -48,24 +49,38 @@ def temporary_disk_findings(pool, account_name, severity=WARNING):
     return [dict(finding("pool_temp_disk_unencrypted", severity, subject, message), pool=pool["name"])]
 
 
-def own_key_findings(pool, account_name, key_findings):
-    """The findings of the pool's own key (judged as an account's, for the pool's identity) as the pool's."""
+def own_key_findings(pool, account_name, key_findings, facts=None):
+    """The findings of the pool's own key (judged as an account's, for the pool's identity) as the pool's; the
+    account's advice on pinned versions does not fit a pool (its url stays versioned): ``facts`` (what the key's
+    judgment read) give the pool's own."""
     subject = pool_subject(pool, account_name)
-    follows = pool["customer_managed_key"]["rotation_to_latest_key_version"]
-    found = []
-    for judged in key_findings:
-        if judged["code"] in PINNED:
-            if follows or any(f["code"] == "pool_key_pinned" for f in found):
-                continue
-            message = (
-                "{}: {}; or set rotationToLatestKeyVersionEnabled on the pool's customerManagedKey (the url stays "
-                "versioned): {}"
-            ).format(subject, judged["message"].replace("move the account", "move the pool"), FIX_IN_PLACE)
-            found.append(dict(judged, code="pool_key_pinned", message=message, pool=pool["name"]))
-            continue
-        found.append(dict(judged, code="pool_" + judged["code"], message=f"{subject}: {judged['message']}"))
-        found[-1]["pool"] = pool["name"]
-    return found
+    found = [
+        dict(judged, code="pool_" + judged["code"], message=f"{subject}: {judged['message']}", pool=pool["name"])
+        for judged in key_findings
+        if judged["code"] not in PINNED
+    ]
+    return found + _pinned(pool, subject, facts or {})
+
+
+def _pinned(pool, subject, facts):
+    """``pool_key_pinned``: the version the pool names is no longer the newest, or the key rotates itself, and Batch
+    does not follow (rotationToLatestKeyVersionEnabled false)."""
+    key_id, key = facts.get("key_id"), facts.get("key")
+    if pool["customer_managed_key"]["rotation_to_latest_key_version"] or key is None or not key_id.version:
+        return []
+    newest, version = facts.get("newest_version"), key_id.version
+    named = f"version {version} of key '{key_id.name}' in vault '{key_id.vault_name}'"
+    if newest and newest.lower() != version.lower():
+        why = f"its disk key is {named}, but the key's newest version is {newest}"
+    elif facts.get("auto_rotates"):
+        why = f"its disk key is {named}, and the key rotates itself: the pool stays on this version"
+    else:
+        return []
+    message = (
+        f"{subject}: {why}, and rotationToLatestKeyVersionEnabled is false; set it on the pool's customerManagedKey "
+        f"(keyUrl stays versioned) or point keyUrl at the newest version - {FIX_IN_PLACE}"
+    )
+    return [dict(finding("pool_key_pinned", WARNING, subject, message), pool=pool["name"])]
 
 
 def key_lost(key_findings):
@@ -74,16 +89,17 @@ def key_lost(key_findings):
     return "; ".join(lost) or None
 
 
-def pool_entry(pool, account, key_findings=None, temporary_disk=WARNING):
+def pool_entry(pool, account, key_findings=None, temporary_disk=WARNING, facts=None):
     """``pool`` with its ``findings`` and whether its nodes are usable: ``nodes_unavailable`` (the account cannot
-    use its key, or the pool its own) and why. ``key_findings``: its own key's, judged for its identity."""
+    use its key, or the pool its own) and why. ``key_findings``: its own key's, judged for its identity from
+    ``facts``."""
     account_name = account["name"]
     findings = temporary_disk_findings(pool, account_name, temporary_disk)
     reason = None
     if account.get("unavailable"):
         reason = f"Batch account '{account_name}' cannot use its key: nodes stay, tasks stop and are requeued"
     if pool["customer_managed_key"] is not None:
-        own = own_key_findings(pool, account_name, key_findings or [])
+        own = own_key_findings(pool, account_name, key_findings or [], facts)
         findings += own
         lost = key_lost(key_findings or [])
         if lost and not reason:

@@ -10,7 +10,8 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
-from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import account_key_access
+from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import principal_of
+from ansible_collections.azure_cmk.batch.plugins.module_utils._audit import read_key_access
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 from ansible_collections.azure_cmk.batch.plugins.module_utils._estate_facts import account_facts
 from ansible_collections.azure_cmk.batch.plugins.module_utils._pool_rules import TEMPORARY_DISK_SEVERITIES
@@ -19,12 +20,10 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._pool_rules import
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import UNKNOWN
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import finding
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import key_access_findings
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services import resource_graph as graph
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import account_of
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import index_pools
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import key_holder
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import list_pools
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import normalize
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import pools_query
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import subscription_tenant
 
 # The options of a report's pools (cmk_compliance_info, the batch_accounts inventory): the pools doc fragment.
 POOLS_ARGSPEC = dict(
@@ -34,17 +33,13 @@ POOLS_ARGSPEC = dict(
 
 
 def indexed_pools(ctx, resource_group=None):
-    """The pools of the subscription's accounts (of ``resource_group``), by account id, from one Resource Graph
-    query - or None when it cannot answer (each account's pools are then listed from Batch)."""
+    """_services.pool.index_pools, or None when Resource Graph cannot answer (each account's pools are then listed
+    from Batch)."""
     try:
-        rows = graph.query(ctx, pools_query(resource_group=resource_group), subscriptions=[ctx.subscription_id]).rows
+        return index_pools(ctx, resource_group)
     except CmkError as error:
         ctx.note(f"pools listed per account: Resource Graph did not answer ({error.message})")
         return None
-    found = {}
-    for row in rows:
-        found.setdefault(account_of(row["id"]).lower(), []).append(normalize(row))
-    return {owner: sorted(pools, key=lambda p: p["name"].lower()) for owner, pools in found.items()}
 
 
 def provider_pools(ctx, account, target, temporary_disk, indexed=None):
@@ -59,20 +54,34 @@ def provider_pools(ctx, account, target, temporary_disk, indexed=None):
         return None, [unreadable_pools(account, error.message)]
     entries = []
     for pool in pools:
-        own = account_key_access(ctx, key_holder(pool, account), target) if pool["customer_managed_key"] else None
-        entries.append(pool_entry(pool, account, own, temporary_disk))
+        own, facts = _own_key(ctx, key_holder(pool, account), target) if pool["customer_managed_key"] else ([], None)
+        entries.append(pool_entry(pool, account, own, temporary_disk, facts))
     return entries, []
 
 
+def _own_key(ctx, holder, target):
+    """(the findings of a pool's own key, judged for its identity as an account's key is, the facts read)."""
+    if not holder["key_identifier"]:
+        return [], None
+    principal_id, label = principal_of(holder)
+    facts = read_key_access(ctx, principal_id, holder["key_identifier"], target)
+    facts.update(principal=label, account_tenant=subscription_tenant(ctx), subscription_id=ctx.subscription_id)
+    return key_access_findings(facts), facts
+
+
 def estate_pools(ctx, estate, account, expiry_days, temporary_disk):
-    """The pool entries of an estate's ``account``, from what the estate read (no call but a role's permissions)."""
+    """(the pool entries of an estate's ``account`` from what the estate read - no call but a role's permissions;
+    or None and a finding that says why they could not be read)."""
+    if estate.pools is None:
+        return None, [unreadable_pools(account, estate.pools_error)]
     entries = []
     for pool in estate.pools.get(account["id"].lower(), []):
-        own = None
+        facts = None
         if pool["customer_managed_key"]:
-            own = key_access_findings(account_facts(ctx, estate, key_holder(pool, account), expiry_days))
-        entries.append(pool_entry(pool, account, own, temporary_disk))
-    return entries
+            facts = account_facts(ctx, estate, key_holder(pool, account), expiry_days)
+        own = key_access_findings(facts) if facts else []
+        entries.append(pool_entry(pool, account, own, temporary_disk, facts))
+    return entries, []
 
 
 def unreadable_pools(account, reason):

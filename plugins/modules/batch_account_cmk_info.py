@@ -24,8 +24,9 @@ options:
     type: str
   pools:
     description:
-      - Also read each account's pools (one list per account) and return them in RV(batch_accounts[].pools) - their
-        nodes, their disk encryption and, for a pool with its own disk key, that key's findings.
+      - Also read each account's pools and return them in RV(batch_accounts[].pools) - their nodes, their disk
+        encryption and, for a pool with its own disk key, that key's findings. One account's are listed from Batch;
+        several accounts' come from one Resource Graph query, whose index may lag a pool made minutes ago.
     type: bool
     default: true
 extends_documentation_fragment:
@@ -88,6 +89,7 @@ absorbed:
 from ansible_collections.azure_cmk.batch.plugins.module_utils._compliance import audited
 from ansible_collections.azure_cmk.batch.plugins.module_utils._module import AzureCmkModule
 from ansible_collections.azure_cmk.batch.plugins.module_utils._pool_rules import unavailable_pools
+from ansible_collections.azure_cmk.batch.plugins.module_utils._pools import indexed_pools
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import WARNING
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import get_account
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import list_accounts
@@ -107,12 +109,11 @@ def run(module):
         accounts = [found] if found else []
     else:
         accounts = list_accounts(ctx, params["resource_group"])
-    vault_group = params["key_vault_resource_group"]
-    severity = WARNING if params["pools"] else None
-    return {
-        "changed": False,
-        "batch_accounts": [_shown(ctx, audited(ctx, a, vault_group, None, severity)) for a in accounts],
-    }
+    vault_group, severity = params["key_vault_resource_group"], WARNING if params["pools"] else None
+    # Several accounts' pools from one Resource Graph query; one account's from Batch (fresh, one call).
+    indexed = indexed_pools(ctx, params["resource_group"]) if severity and len(accounts) > 1 else None
+    found = [_shown(ctx, audited(ctx, a, vault_group, None, severity, indexed)) for a in accounts]
+    return {"changed": False, "batch_accounts": found}
 
 
 def _shown(ctx, account):

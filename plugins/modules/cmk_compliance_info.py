@@ -51,8 +51,8 @@ options:
     default: 30
   key_vault_resource_group:
     description:
-      - Resource group of the keys' vault, to read it directly. Otherwise it is looked for in each account's resource
-        group, then by name in the subscription.
+      - Resource group of the keys' vault (pools' own disk keys included), to read it directly. Otherwise it is
+        looked for in each account's resource group, then by name in the subscription.
     type: str
   max_workers:
     description:
@@ -153,7 +153,7 @@ accounts:
           C(temporary_disk_encrypted), C(customer_managed_key) (the pool's own disk key - C(key_url),
           C(rotation_to_latest_key_version), C(identity) - or null), C(disk_encryption_set), C(nodes_unavailable)
           (its nodes cannot run tasks), C(reason) (why), and C(findings) (also in RV(accounts[].findings))."
-      returned: with O(pools)
+      returned: with O(pools), for an account that exists
       type: list
       elements: dict
     pools_unavailable:
@@ -239,8 +239,8 @@ unreadable:
   description:
     - "What the credential could not read; the accounts in it are not in the report, or not checked: C(subscriptions)
       (named in O(subscriptions), not readable), C(management_groups) (of O(management_groups), refused by Resource
-      Graph), C(vaults) (each C(name) and C(reason): vaults that accounts use whose keys could not be read, or in no
-      subscription the credential can read; their accounts have a finding of severity V(unknown))."
+      Graph), C(vaults) (each C(name) and C(reason): vaults that accounts or their pools use whose keys could not be
+      read, or in no subscription the credential can read; their accounts have a finding of severity V(unknown))."
   returned: with O(subscriptions) or O(management_groups)
   type: dict
   sample: {"subscriptions": [], "management_groups": [], "vaults": [{"name": "kv-other", "reason": "..."}]}

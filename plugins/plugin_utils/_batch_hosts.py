@@ -143,7 +143,10 @@ def host_variables(subscription_id, account, entry):
     variables = {name: entry.get(field) for field, name in ENTRY_VARIABLES}
     if "pools" in entry:
         variables.update((name, entry.get(field)) for field, name in POOL_VARIABLES)
-        variables["cmk_pool_nodes"] = sum(p["dedicated_nodes"] + p["low_priority_nodes"] for p in entry["pools"] or [])
+        listed = entry["pools"]
+        variables["cmk_pool_nodes"] = (
+            None if listed is None else sum(p["dedicated_nodes"] + p["low_priority_nodes"] for p in listed)
+        )
     key = _key_id(entry.get("key_identifier"))
     variables.update(
         batch_account_subscription_id=subscription_id,

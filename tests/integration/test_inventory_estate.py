@@ -40,8 +40,9 @@ def _listing(emulator: Any, path: Path) -> dict[str, Any]:
 
 def test_an_estate_grouped_by_what_the_query_found(emulator, control, tmp_path):
     """Two subscriptions through Resource Graph: the tag and location filters in the query, keyed groups on the
-    host variables, and each account's subscription and where its state came from."""
-    fleet = control("POST", "fleet", json={"accounts": 10, "vaults": 2, "key_size": 2048, "subscriptions": 2})
+    host variables, each account's subscription and where its state came from, and its pools (issue 20)."""
+    shape = {"accounts": 10, "vaults": 2, "key_size": 2048, "subscriptions": 2, "pools_per_account": 2}
+    fleet = control("POST", "fleet", json=shape)
     for name in ("fleet0001", "fleet0002", "fleet0004"):
         body = next(a for a in emulator.store.resources(rtype="Microsoft.Batch/batchAccounts") if a["name"] == name)
         emulator.store.put_resource(dict(copy.deepcopy(body), tags={"environment": "production"}))
@@ -52,7 +53,11 @@ def test_an_estate_grouped_by_what_the_query_found(emulator, control, tmp_path):
         locations=["West Europe"],
         include_tags={"environment": "production"},
         keyed_groups=[{"prefix": "vault", "key": "cmk_vault_name"}],
-        groups={"follows_newest": "cmk_key_follows_newest"},
+        groups={
+            "follows_newest": "cmk_key_follows_newest",
+            "temp_disk_unencrypted": "'pool_temp_disk_unencrypted' in cmk_finding_codes",
+            "big": "cmk_pool_nodes > 5",
+        },
     )
     listing = _listing(emulator, path)
     hostvars = listing["_meta"]["hostvars"]
@@ -60,12 +65,17 @@ def test_an_estate_grouped_by_what_the_query_found(emulator, control, tmp_path):
     assert _members(listing, "vault_fleetkv01") == {"fleet0001"}
     assert _members(listing, "vault_fleetkv00") == {"fleet0002", "fleet0004"}
     assert _members(listing, "follows_newest") == {"fleet0001", "fleet0002", "fleet0004"}
+    assert _members(listing, "temp_disk_unencrypted") == {"fleet0001", "fleet0002", "fleet0004"}  # each pool01
+    # pool j of account i: 1 + (i + j) % 3 dedicated nodes and j % 2 low-priority ones
+    assert _members(listing, "big") == {"fleet0001", "fleet0004"} and hostvars["fleet0001"]["cmk_pool_nodes"] == 6
     one = hostvars["fleet0001"]
     assert one["batch_account_subscription_id"] == fleet["subscriptions"][1]
     assert one["cmk_state"]["source"] == "resource_graph" and one["cmk_compliant"] is True
     assert one["cmk_vault_name"] == "fleetkv01" and one["cmk_checked"] is True
+    assert [p["name"] for p in one["cmk_pools"]] == ["pool00", "pool01"]
+    assert one["cmk_pools_unavailable"] == {"pools": 0, "nodes": 0}
     graph = [e for e in emulator.journal.entries(seq) if e.path == GRAPH]
-    assert len(graph) == 2  # the accounts (the filters in the query: 3 rows), the vaults
+    assert len(graph) == 3  # the accounts (the filters in the query: 3 rows), their pools, the vaults
     assert not [e for e in emulator.journal.entries(seq) if "/Microsoft.Batch/" in e.path]  # no call per account
 
 

@@ -182,6 +182,7 @@ def test_disabled_key_fails_provisioning_and_is_the_one_finding(playbook, emulat
         "| batchcmk01 | rg-cmk | " + VERSIONLESS
     )
     assert "| 0 | 0 | 0 | 0 |" in table[header + 2]  # no pools; no error, unknown or warning
+    assert any(line.startswith("0 pool(s) with 0 node(s): 0 without an encrypted temporary disk") for line in table)
 
     _disable_key(emulator)
     failed = _run(playbook, SYSTEM)

@@ -143,8 +143,10 @@ class KeyController(Controller):
         users = self._users(version) if soon else []
         if users:
             self.ctx.warn(
-                "{}: Batch account(s) {} become unavailable then unless the key is rotated (versionless ids follow "
-                "the new version) or they move to another key".format(soon["message"], ", ".join(users))
+                "{}: {} become unavailable then unless the key is rotated (versionless ids, and pools with "
+                "rotationToLatestKeyVersionEnabled, follow the new version) or they move to another key".format(
+                    soon["message"], users
+                )
             )
         return problems
 

@@ -42,7 +42,7 @@ def settle_doubles(ctx, vault_url, request, ours, window):
         window, lambda v: accounts_using(ctx, vault_name=vault, key_name=name, version=v)
     )
     for version, users in kept.items():
-        ctx.warn(f"key '{name}': version {version} is left enabled: Batch account(s) {', '.join(users)} use it")
+        ctx.warn(f"key '{name}': version {version} is left enabled: {users} use it")
     for version in disable:
         api.update_key(ctx, vault_url, name, version, enabled=False)
     return disable

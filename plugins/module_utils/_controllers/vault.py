@@ -11,8 +11,9 @@ from __future__ import annotations
 from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import vault_url
 from ansible_collections.azure_cmk.batch.plugins.module_utils._controllers._base import Controller
 from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
-from ansible_collections.azure_cmk.batch.plugins.module_utils._guards import accounts_on
 from ansible_collections.azure_cmk.batch.plugins.module_utils._guards import accounts_using
+from ansible_collections.azure_cmk.batch.plugins.module_utils._guards import dependents
+from ansible_collections.azure_cmk.batch.plugins.module_utils._guards import holders_on
 from ansible_collections.azure_cmk.batch.plugins.module_utils._guards import refuse_breaking
 from ansible_collections.azure_cmk.batch.plugins.module_utils._request import Request
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
@@ -22,7 +23,6 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services._arm imp
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._arm import tags_to_write
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._arm import write_tags
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.access import missing_data_actions
-from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import account_label
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import group_location
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import subscription_tenant
 from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import vault_name_problems
@@ -96,12 +96,12 @@ class VaultController(Controller):
 
     def _guard_rbac_switch(self, current):
         """Access policies stop counting on an RBAC vault: accounts whose identity has no role lose their key."""
-        broken = [
-            account_label(account)
-            for account, key_id in accounts_on(self.ctx, vault_name=current["name"])
-            if not account["principal_id"]
-            or missing_data_actions(self.ctx, account["principal_id"], "{}/keys/{}".format(current["id"], key_id.name))
-        ]
+        broken = dependents(
+            (holder, key_id)
+            for holder, key_id in holders_on(self.ctx, vault_name=current["name"])
+            if not holder["principal_id"]
+            or missing_data_actions(self.ctx, holder["principal_id"], "{}/keys/{}".format(current["id"], key_id.name))
+        )
         what = "switching vault '{}' to RBAC (its access policies then stop counting)".format(current["name"])
         refuse_breaking(what, broken, self.request["force"], self.ctx)
 

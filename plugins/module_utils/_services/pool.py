@@ -14,12 +14,17 @@ FOR INTERNAL COLLECTION USE ONLY: may change in any release.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _resource_id
 from ansible_collections.azure_cmk.batch.plugins.module_utils._clients import rest_dict
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services import resource_graph as graph
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_account import KEY_VAULT
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_graph import kql_string
 
 TEMPORARY_DISK = "TemporaryDisk"
+POOL_SEGMENT = re.compile("/pools/", re.IGNORECASE)
+VERSION_SEGMENT = re.compile(r"/[0-9a-fA-F]{32}/?$")
 
 
 def normalize(body):
@@ -71,20 +76,25 @@ def nodes(pool):
 
 
 def account_of(pool_id):
-    """The id of the Batch account a pool belongs to (its id without ``/pools/<name>``)."""
-    return pool_id.rsplit("/pools/", 1)[0]
+    """The id of the Batch account a pool belongs to (its id without ``/pools/<name>``, in any case)."""
+    return POOL_SEGMENT.split(pool_id)[0]
 
 
 def key_holder(pool, account):
-    """The pool as the key audits take an account (_audit, _estate_facts): its own key, reached with its
-    identity - named as the pool of ``account``."""
+    """The pool as the key audits and guards take an account (_audit, _estate_facts, _guards): its own key, reached
+    with its identity - named as the pool of ``account``. A pool with ``rotationToLatestKeyVersionEnabled`` uses the
+    key's newest version whatever version its url names (Batch requires one): it holds the versionless id."""
     own = pool["customer_managed_key"]
+    url = own["key_url"]
+    if url and own["rotation_to_latest_key_version"]:
+        url = VERSION_SEGMENT.sub("", url)
     return dict(
         account,
         id=pool["id"],
         pool=pool["name"],
+        pool_nodes=nodes(pool),
         key_source=KEY_VAULT,
-        key_identifier=own["key_url"],
+        key_identifier=url,
         identity_type="UserAssigned" if own["identity"] else "None",
         user_assigned_identity=own["identity"],
         principal_id=own["principal_id"],
@@ -101,6 +111,20 @@ def list_pools(ctx, resource_group, account_name):
         return sorted((normalize(rest_dict(p)) for p in found), key=lambda p: p["name"].lower())
 
     return ctx.once(("pools", resource_group.lower(), account_name.lower()), fetch)
+
+
+def index_pools(ctx, resource_group=None):
+    """The subscription's pools (of ``resource_group``'s accounts) by account id, lower-cased: one Resource Graph
+    query, made once per run (Batch lists pools only per account)."""
+
+    def fetch():
+        text = pools_query(resource_group=resource_group)
+        found = {}
+        for row in graph.query(ctx, text, subscriptions=[ctx.subscription_id]).rows:
+            found.setdefault(account_of(row["id"]).lower(), []).append(normalize(row))
+        return {owner: sorted(pools, key=lambda p: p["name"].lower()) for owner, pools in found.items()}
+
+    return ctx.once(("indexed pools", ctx.subscription_id.lower(), (resource_group or "").lower()), fetch)
 
 
 def pools_query(own_key_only=False, resource_group=None):

@@ -59,17 +59,21 @@ ACCOUNTS = [
 
 
 ACCOUNT_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Batch/batchAccounts/{}"
-# The pools Batch lists per account, and those with their own disk key that Resource Graph shows.
-POOLS = {"follows": [pool("p1", dedicated=2, low=1), pool("p2", dedicated=1)]}
-OWN_KEY = [pool("win", account="platform", key=f"https://kv-one.vault.azure.net/keys/disk/{V1}", identity=UAI)]
+DISK = f"https://kv-one.vault.azure.net/keys/disk/{V1}"
+# Each account's pools, as Resource Graph (one query) or Batch (a list per account) shows them.
+POOLS = {
+    "follows": [pool("p1", dedicated=2, low=1), pool("p2", dedicated=1)],
+    "platform": [pool("win", account="platform", key=DISK, identity=UAI)],
+}
 
 
-def ctx(own_key=None):
+def ctx(pools=None, graph=None):
+    pools = POOLS if pools is None else pools
     operations = Operations(list=lambda: iter([Model(a) for a in ACCOUNTS]))
-    pools = Operations(list_by_batch_account=lambda rg, name: iter([Model(p) for p in POOLS.get(name, [])]))
-    own_key = OWN_KEY if own_key is None else own_key
-    graph = own_key if isinstance(own_key, Operations) else graph_answering([(own_key, None, {})])
-    return context(batch=Namespace(batch_account=operations, pool=pools), resource_graph=graph)
+    listed = Operations(list_by_batch_account=lambda rg, name: iter([Model(p) for p in pools.get(name, [])]))
+    rows = [p for name in sorted(pools) for p in pools[name]]
+    graph = graph or graph_answering([(rows, None, {})])
+    return context(batch=Namespace(batch_account=operations, pool=listed), resource_graph=graph)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +92,7 @@ def test_accounts_using(criteria, names):
     labels = [f"{n} (resource group rg)" for n in names]
     if "follows" in names:  # its pools stop with it
         labels[0] = "follows (resource group rg; pools p1 (3 nodes), p2 (1 node))"
-    assert _guards.accounts_using(ctx([]), **criteria) == labels
+    assert _guards.accounts_using(ctx(), **criteria).accounts == labels
 
 
 WIN = "pool 'win' of Batch account 'platform' (resource group rg; 1 node, on its own disk key)"
@@ -101,46 +105,46 @@ WIN = "pool 'win' of Batch account 'platform' (resource group rg; 1 node, on its
         ({"vault_name": "kv-one", "key_name": "cmk"}, False),
         ({"vault_name": "kv-one", "key_name": "disk", "version": V1}, True),
         ({"vault_name": "kv-one", "key_name": "disk", "version": "b" * 32}, False),  # pinned to V1, not following
-        ({"principal_id": "Q"}, True),
+        ({"principal_id": "Q"}, True),  # the pool's identity (and account 'pinned', whose principal is q too)
         ({"identity_id": UAI.upper()}, True),
         ({"vault_name": "kv-two"}, False),
     ],
 )
 def test_pools_on_their_own_disk_key_are_named_too(criteria, found):
-    """A pool's own disk key (Resource Graph shows which) stops the pool's nodes when it goes: the guard names it."""
-    labels = _guards.accounts_using(ctx(), **criteria)
-    assert (WIN in labels) is found
-    assert all(isinstance(label, _guards.PoolLabel) is label.startswith("pool '") for label in labels)
+    """A pool's own disk key stops the pool's nodes when it goes: the guard names the pool."""
+    assert _guards.accounts_using(ctx(), **criteria).pools == ([WIN] if found else [])
 
 
 def test_a_pool_following_the_newest_version_is_on_every_version():
-    following = [
-        pool(
-            "win", account="platform", key=f"https://kv-one.vault.azure.net/keys/disk/{V1}", identity=UAI, follows=True
-        )
-    ]
-    assert WIN in _guards.accounts_using(ctx(following), vault_name="kv-one", version="b" * 32)
+    following = dict(POOLS, platform=[pool("win", account="platform", key=DISK, identity=UAI, follows=True)])
+    assert _guards.accounts_using(ctx(following), vault_name="kv-one", version="b" * 32).pools == [WIN]
 
 
-def test_pools_resource_graph_cannot_show_are_a_warning_not_a_failure():
+def test_one_resource_graph_query_else_a_batch_list_per_account():
+    """Pools from one query; when Resource Graph does not answer, from Batch - the same dependents, noted."""
+    run = ctx()
+    found = _guards.accounts_using(run, vault_name="kv-one")
+    assert run.clients.batch.pool.calls == []
+
     def refused(body, cls):
         from azure.core.exceptions import HttpResponseError
 
         raise HttpResponseError(message="AuthorizationFailed")
 
-    run = ctx(Operations(resources=refused))
-    assert _guards.accounts_using(run, vault_name="kv-two") == ["other (resource group rg)"]
-    assert any("could not be looked up in Resource Graph" in w for w in run.warnings), run.warnings
+    fallback = ctx(graph=Operations(resources=refused))
+    again = _guards.accounts_using(fallback, vault_name="kv-one")
+    assert (again.accounts, again.pools) == (found.accounts, found.pools)
+    assert len(fallback.clients.batch.pool.calls) == len(ACCOUNTS)
+    assert any("pools listed per account" in note for note in fallback.notes), fallback.notes
 
 
 def test_the_guard_names_the_pools_it_would_stop():
     run = ctx()
-    labels = _guards.accounts_using(run, vault_name="kv-one")
     with pytest.raises(CmkValidationError) as refused:
-        _guards.refuse_breaking("deleting vault 'kv-one'", labels, False, run)
+        _guards.refuse_breaking("deleting vault 'kv-one'", _guards.accounts_using(run, vault_name="kv-one"), False, run)
     assert str(refused.value).startswith(
         "deleting vault 'kv-one' would make Batch account(s) follows (resource group rg; pools p1 (3 nodes), p2 "
-        f"(1 node)), pinned (resource group rg) unavailable and stop pool(s) {WIN}: they use it"
+        f"(1 node)), pinned (resource group rg) and pool(s) {WIN} unavailable: they use it"
     )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _pool_rules as rules
+from ansible_collections.azure_cmk.batch.plugins.module_utils._cloud import get_cloud
 from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import finding
+from ansible_collections.azure_cmk.batch.plugins.module_utils._validate import parse_key_identifier
 
 ACCOUNT = {"name": "acct", "unavailable": False}
-KEY = "https://kv.vault.azure.net/keys/disk/" + "a" * 32
+KEY = "https://kv-pool.vault.azure.net/keys/disk/" + "a" * 32
 
 
 def pool(name="p", encrypted=True, own_key=False, follows=False, dedicated=2, low=1):
@@ -64,16 +66,35 @@ def test_a_warning_on_the_own_key_does_not_stop_the_nodes():
 
 
 PINNED = [
-    finding("pinned_old_version", "warning", "key", "key is pinned, but ...; move the account to it"),
-    finding("pinned_version_with_rotation_policy", "warning", "key", "key is pinned, but it rotates"),
+    finding(
+        "pinned_old_version", "warning", "key", "key is pinned, but ...; use the versionless id https://kv/keys/disk"
+    ),
+    finding("pinned_version_with_rotation_policy", "warning", "key", "key is pinned; use the versionless id ..."),
 ]
+NEWER = "b" * 32
 
 
-def test_a_pinned_pool_key_is_one_finding_unless_batch_follows_the_newest_version():
-    (found,) = rules.pool_entry(pool(own_key=True), ACCOUNT, PINNED)["findings"]
-    assert found["code"] == "pool_key_pinned" and "rotationToLatestKeyVersionEnabled" in found["message"]
-    assert "move the pool to it" in found["message"]
-    assert rules.pool_entry(pool(own_key=True, follows=True), ACCOUNT, PINNED)["findings"] == []
+def facts(newest=None, auto=False):
+    key_id = parse_key_identifier(KEY, get_cloud("AzureCloud"))
+    return {"key_id": key_id, "key": {"version": key_id.version}, "newest_version": newest, "auto_rotates": auto}
+
+
+@pytest.mark.parametrize(
+    ("read", "why"),
+    [(facts(newest=NEWER), f"the key's newest version is {NEWER}"), (facts(auto=True), "the key rotates itself")],
+)
+def test_a_pinned_pool_key_says_what_a_pool_can_do(read, why):
+    """Not the account's advice (a versionless id: a pool's keyUrl must stay versioned) - the pool's own."""
+    (found,) = rules.pool_entry(pool(own_key=True), ACCOUNT, PINNED, facts=read)["findings"]
+    assert (found["code"], found["severity"], found["pool"]) == ("pool_key_pinned", "warning", "p")
+    assert why in found["message"] and "rotationToLatestKeyVersionEnabled is false" in found["message"]
+    assert "versionless" not in found["message"] and "scale it to zero" in found["message"]
+
+
+def test_a_pool_key_on_its_newest_version_or_followed_by_batch_is_not_pinned():
+    assert rules.pool_entry(pool(own_key=True), ACCOUNT, [], facts=facts(newest="a" * 32))["findings"] == []
+    following = rules.pool_entry(pool(own_key=True, follows=True), ACCOUNT, PINNED, facts=facts(newest=NEWER))
+    assert following["findings"] == []
 
 
 def test_an_unavailable_account_stops_every_pool_of_it():

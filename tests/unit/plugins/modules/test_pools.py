@@ -12,6 +12,7 @@ import pytest
 
 from ansible_collections.azure_cmk.batch.plugins.modules import batch_account_cmk_info
 from ansible_collections.azure_cmk.batch.plugins.modules import cmk_compliance_info
+from ansible_collections.azure_cmk.batch.plugins.modules import keyvault
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_access_policy
 from ansible_collections.azure_cmk.batch.plugins.modules import keyvault_cmk_key
 
@@ -136,8 +137,8 @@ def test_a_guard_names_the_pool_on_its_own_key_and_refuses_before_writing(run_mo
     refused = _disable_pool_key(run_module, fleet, force=False)
     assert refused.get("failed") and emulator.journal.writes(seq) == []
     assert (
-        "would stop pool(s) pool 'win-cmk' of Batch account 'fleet0000' (resource group rg-fleet; 1 node, on its own "
-        "disk key)" in refused["msg"]
+        "would make pool(s) pool 'win-cmk' of Batch account 'fleet0000' (resource group rg-fleet; 1 node, on its own "
+        "disk key) unavailable" in refused["msg"]
     ), refused["msg"]
     forced = _ok(_disable_pool_key(run_module, fleet, force=True))
     assert any("win-cmk" in w and "force: true" in w for w in forced["warnings"]), forced.get("warnings")
@@ -164,3 +165,41 @@ def test_the_account_info_module_returns_the_pools(run_module, fleet):
     assert [p["temporary_disk_encrypted"] for p in found["pools"]] == [True, False]
     assert found["pools_unavailable"] == {"pools": 0, "nodes": 0}
     assert "pool_problems" not in found
+
+
+def test_confirmation_asks_only_accounts_with_errors_of_their_own(run_module, fleet):
+    """Pool errors are judged from what the estate read, which a confirmation does not read again: only accounts
+    with an error of their own are asked (fleet0000, on Microsoft-managed keys), not every account with an
+    unencrypted pool (errors here)."""
+    args = {"subscriptions": ["all"], "temporary_disk_severity": "error", "confirm_errors": True, "confirm_limit": 3}
+    result = _ok(run_module(cmk_compliance_info.main, args))
+    assert result["confirmation"] == {"asked": 1, "cleared": 0, "still_failing": 1, "gone": 0, "skipped": 0}
+    assert result["summary"]["non_compliant"] == 5  # every account has an unencrypted pool, an error here
+
+
+def test_switching_a_vault_to_rbac_names_the_pool_on_its_own_key(run_module, emulator, fleet):
+    """Access policies stop counting: the accounts on fleetkv00 and win-cmk (its pool-cmk) would lose their keys."""
+    seq = emulator.journal.last_seq
+    switch = {"name": "fleetkv00", "resource_group": GROUP, "enable_rbac_authorization": True}
+    refused = run_module(keyvault.main, dict(switch, subscription_id=fleet["subscriptions"][0]))
+    assert refused.get("failed") and emulator.journal.writes(seq) == []
+    assert "pool(s) pool 'win-cmk' of Batch account 'fleet0000'" in refused["msg"], refused["msg"]
+    assert "fleet0002 (resource group rg-fleet; pools pool00 (3 nodes), pool01 (2 nodes))" in refused["msg"]
+
+
+def test_pools_an_account_cannot_list_are_said_not_hidden(run_module, control, fleet):
+    control("POST", "faults", json={"kind": "status", "status": 403, "code": "AuthorizationFailed", "path": "/pools$"})
+    one = {"name": "fleet0002", "resource_group": GROUP}
+    result = _ok(run_module(batch_account_cmk_info.main, one))
+    control("DELETE", "faults")
+    (found,) = result["batch_accounts"]
+    assert found["pools"] is None and "pools_unavailable" not in found
+    assert any("the pools of Batch account 'fleet0002' could not be read" in w for w in result["warnings"])
+
+
+def test_the_info_module_without_pools_lists_none(run_module, emulator, fleet):
+    seq = emulator.journal.last_seq
+    args = {"name": "fleet0002", "resource_group": GROUP, "pools": "false"}
+    (found,) = _ok(run_module(batch_account_cmk_info.main, args))["batch_accounts"]
+    assert "pools" not in found
+    assert not [e for e in emulator.journal.entries(seq) if "/pools" in e.path.lower()]

@@ -104,3 +104,16 @@ def test_the_query_projects_id_and_can_keep_only_pools_on_their_own_key():
     assert "project id, name, identity, properties" in api.pools_query()
     assert "customerManagedKey" in api.pools_query(own_key_only=True)
     assert "customerManagedKey" not in api.pools_query()
+
+
+def test_a_pool_batch_keeps_on_the_newest_version_holds_the_versionless_id():
+    """rotationToLatestKeyVersionEnabled: Batch uses the newest version, whatever version the url names."""
+    own = {"keyUrl": KEY, "rotationToLatestKeyVersionEnabled": True, "identityReference": {"resourceId": UAI}}
+    found = api.normalize(body(targets=["OsDisk"], own=own))
+    holder = api.key_holder(found, {"id": ACCOUNT, "name": "acct", "resource_group": "rg"})
+    assert holder["key_identifier"] == "https://kv-pool.vault.azure.net/keys/disk"
+    assert found["customer_managed_key"]["key_url"] == KEY  # the report shows the url as Batch has it
+
+
+def test_the_account_of_a_pool_whatever_the_ids_case():
+    assert api.account_of(ACCOUNT + "/POOLS/p") == ACCOUNT
