@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._context import RunContext
+from ansible_collections.azure_cmk.batch.plugins.module_utils._errors import CmkError
 
 
 def test_callers_of_one_key_share_one_fetch():
@@ -73,7 +74,7 @@ def test_a_read_ahead_is_used_once_and_never_lands_after_a_write():
     assert ctx.once(("key",), slow) == {"version": "v1"} and fetched == ["key"]
 
     def broken():
-        raise RuntimeError("lost connection")
+        raise CmkError("lost connection", status=503)  # what Azure answered: suppressed, met again by its user
 
     ctx.read_ahead(("other",), lambda: ctx.once(("other",), broken))
     assert ctx.once(("other",), lambda: "read again") == "read again"
