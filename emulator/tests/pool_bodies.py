@@ -23,6 +23,7 @@ def windows(
     identity_id: str | None = None,
     reference: str | None = None,
     dedicated: int = 1,
+    follow_newest: bool = False,
 ) -> dict[str, Any]:
     """A Windows pool; with ``key_url`` its OS disk key (pool CMK) used through ``reference`` (default:
     ``identity_id``), ``identity_id`` being the pool's user-assigned identity."""
@@ -32,6 +33,7 @@ def windows(
         encryption["customerManagedKey"] = {
             "keyUrl": key_url,
             "identityReference": {"resourceId": reference or identity_id},
+            "rotationToLatestKeyVersionEnabled": follow_newest,
         }
     vmc["diskEncryptionConfiguration"] = encryption
     body = _pool(vmc, dedicated, "Standard_D4ds_v5")

@@ -77,6 +77,22 @@ def test_a_pool_whose_own_key_is_disabled_has_unusable_nodes(clients, emulator, 
     assert _states(control, account.id)["win"] == ("idle", 1)
 
 
+@pytest.mark.emulator_settings(account_recovery_seconds=3600)
+def test_a_pool_following_its_keys_newest_version_uses_that_one(clients, emulator, control):
+    """rotationToLatestKeyVersionEnabled: the version keyUrl names may be disabled once a newer one exists."""
+    account = bodies.account(clients)
+    identity, key = bodies.pool_key(clients)
+    clients.batch().pool.create(
+        clients.rg, "poolacct", "win", bodies.windows(key_url=key.id, identity_id=identity.id, follow_newest=True)
+    )
+    keys = clients.keys("kv-pool")
+    newest = keys.create_rsa_key("disk", size=2048, key_operations=["wrapKey", "unwrapKey"])
+    keys.update_key_properties("disk", version=key.properties.version, enabled=False)
+    assert _states(control, account.id) == {"win": ("idle", 1)}
+    keys.update_key_properties("disk", version=newest.properties.version, enabled=False)
+    assert _states(control, account.id) == {"win": ("unusable", 1)}
+
+
 def test_pools_are_rows_of_batchresources(clients, azure_env, emulator):
     bodies.account(clients)
     identity, key = bodies.pool_key(clients)

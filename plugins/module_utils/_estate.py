@@ -33,6 +33,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_ac
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import account_of
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import key_holder
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import normalize as pool
+from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import pool_body
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.pool import pools_query
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.subscription import list_subscriptions
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.vault import normalize as vault_of
@@ -176,7 +177,7 @@ def _read_pools(ctx, estate):
         for row in answer.rows:
             owner = account_of(row["id"]).lower()
             if owner in owners:
-                estate.pools.setdefault(owner, []).append(pool(row))
+                estate.pools.setdefault(owner, []).append(pool(pool_body(row)))
     for found in estate.pools.values():
         found.sort(key=lambda p: p["name"].lower())
 

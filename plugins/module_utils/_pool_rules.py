@@ -26,11 +26,8 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import find
 
 IGNORE = "ignore"
 TEMPORARY_DISK_SEVERITIES = (ERROR, WARNING, IGNORE)
-TEMPORARY_DISK_POLICY = "'Azure Batch pools should have disk encryption enabled' (1760f9d4-7206-436e-a28f-d9f3a5c8a227)"
-FIX_IN_PLACE = (
-    "Batch changes a pool's disk encryption only while the pool has no nodes: scale it to zero and update it, "
-    "or recreate the pool"
-)
+TEMPORARY_DISK_POLICY = "1760f9d4-7206-436e-a28f-d9f3a5c8a227, 'Azure Batch pools should have disk encryption enabled'"
+FIX_IN_PLACE = "Batch changes it only at zero nodes: scale the pool to zero and update it, or recreate it"
 PINNED = ("pinned_old_version", "pinned_version_with_rotation_policy")
 
 
@@ -43,8 +40,8 @@ def temporary_disk_findings(pool, account_name, severity=WARNING):
         return []
     subject = pool_subject(pool, account_name)
     message = (
-        f"{subject}: its temporary disk is not encrypted (diskEncryptionConfiguration.targets lacks TemporaryDisk), "
-        f"which Azure Policy {TEMPORARY_DISK_POLICY} audits; {FIX_IN_PLACE}"
+        f"{subject}: temporary disk not encrypted (diskEncryptionConfiguration.targets lacks TemporaryDisk; Azure "
+        f"Policy {TEMPORARY_DISK_POLICY}); {FIX_IN_PLACE}"
     )
     return [dict(finding("pool_temp_disk_unencrypted", severity, subject, message), pool=pool["name"])]
 

@@ -143,6 +143,8 @@ def host_variables(subscription_id, account, entry):
     variables = {name: entry.get(field) for field, name in ENTRY_VARIABLES}
     if "pools" in entry:
         variables.update((name, entry.get(field)) for field, name in POOL_VARIABLES)
+        if entry["pools"] is not None:  # a pool's findings are in cmk_findings (naming the pool): not carried twice
+            variables["cmk_pools"] = [{k: v for k, v in p.items() if k != "findings"} for p in entry["pools"]]
         listed = entry["pools"]
         variables["cmk_pool_nodes"] = (
             None if listed is None else sum(p["dedicated_nodes"] + p["low_priority_nodes"] for p in listed)
@@ -173,6 +175,10 @@ def entry_of(variables):
     findings tell is not carried twice."""
     entry = {field: variables.get(name) for field, name in ENTRY_VARIABLES}
     entry.update((field, variables[name]) for field, name in POOL_VARIABLES if name in variables)
+    if entry.get("pools"):
+        entry["pools"] = [
+            dict(p, findings=[f for f in entry["findings"] or [] if f.get("pool") == p["name"]]) for p in entry["pools"]
+        ]
     findings = entry["findings"] or []
     entry["recovering"] = any(f["code"] == "account_recovering" for f in findings)
     entry["by_severity"] = by_severity(findings)

@@ -67,6 +67,24 @@ class Operations:
         return call
 
 
+def pool_row(body: dict[str, Any]) -> dict[str, Any]:
+    """A pool's GET body as a row of _services.pool.pools_query (Resource Graph projects those columns)."""
+    props = body.get("properties") or {}
+    vmc = (props.get("deploymentConfiguration") or {}).get("virtualMachineConfiguration") or {}
+    des = (((vmc.get("osDisk") or {}).get("managedDisk") or {}).get("diskEncryptionSet") or {}).get("id")
+    return {
+        "id": body["id"],
+        "name": body["name"],
+        "identity": body.get("identity"),
+        "vmSize": props.get("vmSize") or "",
+        "nodeAgentSkuId": vmc.get("nodeAgentSkuId") or "",
+        "diskEncryption": vmc.get("diskEncryptionConfiguration"),
+        "diskEncryptionSet": des or "",
+        "dedicated": props.get("currentDedicatedNodes"),
+        "lowPriority": props.get("currentLowPriorityNodes"),
+    }
+
+
 def graph_answering(pages: list[tuple[Any, Any, Any]]) -> Operations:
     """A Resource Graph client answering ``pages``: (rows, next skip token, headers) in order."""
     answers = iter(pages)

@@ -121,20 +121,41 @@ def index_pools(ctx, resource_group=None):
         text = pools_query(resource_group=resource_group)
         found = {}
         for row in graph.query(ctx, text, subscriptions=[ctx.subscription_id]).rows:
-            found.setdefault(account_of(row["id"]).lower(), []).append(normalize(row))
+            found.setdefault(account_of(row["id"]).lower(), []).append(normalize(pool_body(row)))
         return {owner: sorted(pools, key=lambda p: p["name"].lower()) for owner, pools in found.items()}
 
     return ctx.once(("indexed pools", ctx.subscription_id.lower(), (resource_group or "").lower()), fetch)
 
 
+VMC = "properties.deploymentConfiguration.virtualMachineConfiguration"
+# The columns a report uses, not the pools' whole properties (start tasks, network settings...): smaller pages.
+POOL_COLUMNS = (
+    "id, name, identity, vmSize = tostring(properties.vmSize), "
+    f"nodeAgentSkuId = tostring({VMC}.nodeAgentSkuId), diskEncryption = {VMC}.diskEncryptionConfiguration, "
+    f"diskEncryptionSet = tostring({VMC}.osDisk.managedDisk.diskEncryptionSet.id), "
+    "dedicated = toint(properties.currentDedicatedNodes), lowPriority = toint(properties.currentLowPriorityNodes)"
+)
+
+
 def pools_query(own_key_only=False, resource_group=None):
-    """Batch pools (``batchresources``), whole; ``own_key_only``: only those with their own disk key; only those
-    of the accounts of ``resource_group``."""
+    """Batch pools (``batchresources``), the columns pool_body takes; ``own_key_only``: only those with their own
+    disk key; only those of the accounts of ``resource_group``."""
     steps = ["batchresources", "where type =~ 'microsoft.batch/batchaccounts/pools'"]
     if resource_group:
         steps.append("where resourceGroup =~ " + kql_string(resource_group))
     if own_key_only:
-        cmk = "properties.deploymentConfiguration.virtualMachineConfiguration.diskEncryptionConfiguration"
-        steps.append(f"where isnotempty({cmk}.customerManagedKey)")
-    steps += ["project id, name, identity, properties", "order by id asc"]
+        steps.append(f"where isnotempty({VMC}.diskEncryptionConfiguration.customerManagedKey)")
+    steps += ["project " + POOL_COLUMNS, "order by id asc"]
     return " | ".join(steps)
+
+
+def pool_body(row):
+    """A row of pools_query as the pool's GET answers it (what normalize takes)."""
+    vmc = {"nodeAgentSkuId": row.get("nodeAgentSkuId") or None}
+    if row.get("diskEncryption"):
+        vmc["diskEncryptionConfiguration"] = row["diskEncryption"]
+    if row.get("diskEncryptionSet"):
+        vmc["osDisk"] = {"managedDisk": {"diskEncryptionSet": {"id": row["diskEncryptionSet"]}}}
+    props = {"vmSize": row.get("vmSize") or None, "deploymentConfiguration": {"virtualMachineConfiguration": vmc}}
+    props.update(currentDedicatedNodes=row.get("dedicated"), currentLowPriorityNodes=row.get("lowPriority"))
+    return {"id": row["id"], "name": row["name"], "identity": row.get("identity") or None, "properties": props}

@@ -69,3 +69,23 @@ def test_what_could_not_be_read_is_merged_once():
 def test_what_is_not_an_account_is_refused(item):
     with pytest.raises(ValueError):
         cmk_report([item])
+
+
+def test_pools_carried_by_hosts_make_the_same_report():
+    """A host carries its pools without their findings (cmk_findings has them, each naming its pool): the report
+    made from hosts' variables puts them back."""
+    entry = _entry("p")
+    unencrypted = {"code": "pool_temp_disk_unencrypted", "severity": "warning", "subject": "s", "field": None}
+    unencrypted.update(message="m", pool="pool01")
+    entry["findings"] = [unencrypted]
+    entry["by_severity"] = {"error": 0, "warning": 1, "unknown": 0}
+    pools = [{"name": "pool00", "dedicated_nodes": 1, "low_priority_nodes": 0, "temporary_disk_encrypted": True}]
+    pools.append({"name": "pool01", "dedicated_nodes": 2, "low_priority_nodes": 1, "temporary_disk_encrypted": False})
+    for found in pools:
+        found.update(customer_managed_key=None, nodes_unavailable=False)
+    entry["pools"] = [dict(pools[0], findings=[]), dict(pools[1], findings=[unencrypted])]
+    entry["pools_unavailable"] = {"pools": 0, "nodes": 0}
+    variables = host_variables("s", {}, entry)
+    assert variables["cmk_pools"] == pools and variables["cmk_pool_nodes"] == 4
+    assert cmk_report([variables]) == cmk_report([entry])
+    assert cmk_report([entry])["summary"]["pools"]["temporary_disk_unencrypted"] == 1

@@ -9,6 +9,7 @@ from fakes import Namespace
 from fakes import Operations
 from fakes import context
 from fakes import graph_answering
+from fakes import pool_row
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _compliance
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _guards
@@ -71,7 +72,7 @@ def ctx(pools=None, graph=None):
     pools = POOLS if pools is None else pools
     operations = Operations(list=lambda: iter([Model(a) for a in ACCOUNTS]))
     listed = Operations(list_by_batch_account=lambda rg, name: iter([Model(p) for p in pools.get(name, [])]))
-    rows = [p for name in sorted(pools) for p in pools[name]]
+    rows = [pool_row(p) for name in sorted(pools) for p in pools[name]]
     graph = graph or graph_answering([(rows, None, {})])
     return context(batch=Namespace(batch_account=operations, pool=listed), resource_graph=graph)
 

@@ -39,7 +39,7 @@ def pool(name="p", encrypted=True, own_key=False, follows=False, dedicated=2, lo
 def test_an_unencrypted_temporary_disk_names_the_policy_and_the_fix(severity):
     (found,) = rules.pool_entry(pool(encrypted=False), ACCOUNT, temporary_disk=severity)["findings"]
     assert (found["code"], found["severity"], found["pool"]) == ("pool_temp_disk_unencrypted", severity, "p")
-    assert "1760f9d4-7206-436e-a28f-d9f3a5c8a227" in found["message"] and "scale it to zero" in found["message"]
+    assert "1760f9d4-7206-436e-a28f-d9f3a5c8a227" in found["message"] and "scale the pool to zero" in found["message"]
     assert found["subject"] == "pool 'p' of Batch account 'acct'"
 
 
@@ -88,7 +88,7 @@ def test_a_pinned_pool_key_says_what_a_pool_can_do(read, why):
     (found,) = rules.pool_entry(pool(own_key=True), ACCOUNT, PINNED, facts=read)["findings"]
     assert (found["code"], found["severity"], found["pool"]) == ("pool_key_pinned", "warning", "p")
     assert why in found["message"] and "rotationToLatestKeyVersionEnabled is false" in found["message"]
-    assert "versionless" not in found["message"] and "scale it to zero" in found["message"]
+    assert "versionless" not in found["message"] and "scale the pool to zero" in found["message"]
 
 
 def test_a_pool_key_on_its_newest_version_or_followed_by_batch_is_not_pinned():

@@ -9,7 +9,8 @@ Node states are a data-plane matter (``ComputeNodeState``), which the emulator d
 view (``GET /_emulator/nodecounts``) shows them: ``unusable`` ("cannot be used for task execution") while the
 account is unavailable or recovering, ``idle`` otherwise.
 
-A pool whose own disk key (``customerManagedKey``) its identity can no longer use shows ``unusable`` too: its
+A pool whose own disk key (``customerManagedKey``; with ``rotationToLatestKeyVersionEnabled``, the key's newest
+version) its identity can no longer use shows ``unusable`` too: its
 nodes' disks are encrypted with it through a disk encryption set, and "when a key is either disabled,
 deleted, or expired, any VMs with either OS or data disks using that key will automatically shut down"
 (Azure managed disks, customer-managed keys).
@@ -17,6 +18,7 @@ deleted, or expired, any VMs with either OS or data disks using that key will au
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -29,6 +31,7 @@ from . import pools
 if TYPE_CHECKING:
     from ... import Emulator
 
+VERSION = re.compile(r"/[0-9a-fA-F]{32}/?$")
 STATES = (
     "creating",
     "deallocated",
@@ -65,7 +68,10 @@ def pool_key_usable(emu: Emulator, account: dict[str, Any], pool: dict[str, Any]
     if entry is None:
         return False
     holder = {"type": "UserAssigned", "userAssignedIdentities": {reference: entry}}
-    return cmk.check(emu, holder, pool_rules.tenant_of(emu, account), given["keyUrl"], "The pool identity") is None
+    key_url = given["keyUrl"]
+    if given.get("rotationToLatestKeyVersionEnabled"):  # Batch uses the key's newest version, whatever keyUrl names
+        key_url = VERSION.sub("", key_url)
+    return cmk.check(emu, holder, pool_rules.tenant_of(emu, account), key_url, "The pool identity") is None
 
 
 def state(emu: Emulator, account: dict[str, Any], pool: dict[str, Any], account_state: str | None = None) -> str:

@@ -7,6 +7,7 @@ from fakes import Model
 from fakes import Namespace
 from fakes import Operations
 from fakes import context
+from fakes import pool_row
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import pool as api
 
@@ -101,7 +102,8 @@ def test_an_accounts_pools_are_listed_once_per_run_by_name():
 
 def test_the_query_projects_id_and_can_keep_only_pools_on_their_own_key():
     assert api.pools_query().startswith("batchresources | where type =~ 'microsoft.batch/batchaccounts/pools'")
-    assert "project id, name, identity, properties" in api.pools_query()
+    assert "project id, name, identity, vmSize = tostring(properties.vmSize)" in api.pools_query()
+    assert "where resourceGroup =~ 'rg-a'" in api.pools_query(resource_group="rg-a")
     assert "customerManagedKey" in api.pools_query(own_key_only=True)
     assert "customerManagedKey" not in api.pools_query()
 
@@ -117,3 +119,16 @@ def test_a_pool_batch_keeps_on_the_newest_version_holds_the_versionless_id():
 
 def test_the_account_of_a_pool_whatever_the_ids_case():
     assert api.account_of(ACCOUNT + "/POOLS/p") == ACCOUNT
+
+
+def test_a_row_is_normalized_as_the_pools_get_would_be():
+    """Resource Graph's projected columns and Batch's whole body give the same pool."""
+    own = {"keyUrl": KEY, "identityReference": {"resourceId": UAI}}
+    identity = {"type": "UserAssigned", "userAssignedIdentities": {UAI: {"principalId": "pid"}}}
+    whole = body(agent="batch.node.windows amd64", targets=["OsDisk", "TemporaryDisk"], own=own, identity=identity)
+    whole["properties"].update(vmSize="STANDARD_D4DS_V5", currentDedicatedNodes=2, startTask={"commandLine": "x"})
+    whole["properties"]["deploymentConfiguration"]["virtualMachineConfiguration"]["osDisk"] = {
+        "managedDisk": {"diskEncryptionSet": {"id": "/subscriptions/s/des"}}
+    }
+    assert api.normalize(api.pool_body(pool_row(whole))) == api.normalize(whole)
+    assert api.normalize(api.pool_body(pool_row(body()))) == api.normalize(body())
