@@ -110,3 +110,17 @@ def test_partial_access_is_said_and_strict_permissions_fail(emulator, control, t
         emulator, _file(tmp_path, "strict", subscriptions=[MAIN_SUB, RESTRICTED_SUB], strict_permissions=True)
     )
     assert strict.returncode != 0 and "strict_permissions" in strict.stderr and RESTRICTED_SUB in strict.stderr
+
+
+def test_the_pools_options(emulator, control, tmp_path):
+    """temporary_disk_severity: error makes an account with an unencrypted pool non-compliant; pools: false leaves
+    the pools out (no pool variable, no pool finding, no query for them)."""
+    control("POST", "fleet", json={"accounts": 4, "vaults": 1, "key_size": 2048, "pools_per_account": 2})
+    strict = _listing(emulator, _file(tmp_path, "strict", subscriptions=[MAIN_SUB], temporary_disk_severity="error"))
+    for name, found in strict["_meta"]["hostvars"].items():
+        assert "pool_temp_disk_unencrypted" in found["cmk_finding_codes"] and not found["cmk_compliant"], name
+    seq = emulator.journal.last_seq
+    lean = _listing(emulator, _file(tmp_path, "lean", subscriptions=[MAIN_SUB], pools=False))
+    assert all("cmk_pools" not in found for found in lean["_meta"]["hostvars"].values())
+    assert not any(c.startswith("pool") for f in lean["_meta"]["hostvars"].values() for c in f["cmk_finding_codes"])
+    assert len([e for e in emulator.journal.entries(seq) if e.path == GRAPH]) == 2  # accounts, vaults
