@@ -27,7 +27,8 @@ description:
     C(unknown), not recovering), C(cmk_findings) (as
     M(azure_cmk.batch.cmk_compliance_info) returns them, its pools' included), C(cmk_finding_codes), C(cmk_state)
     (C(source): C(resource_graph) or C(resource_provider); C(as_of): when Azure answered); with O(pools),
-    C(cmk_pools) (as its C(pools)), C(cmk_pools_unavailable) (C(pools), C(nodes)) and C(cmk_pool_nodes)."
+    C(cmk_pools) (as its C(pools), their findings in C(cmk_findings), each naming its C(pool)),
+    C(cmk_pools_unavailable) (C(pools), C(nodes)) and C(cmk_pool_nodes)."
   - "The group C(all) gets C(cmk_unreadable): the subscriptions, management groups and vaults the credential
     could not read (with O(subscriptions) or O(management_groups))."
   - A host is named after its account; one whose name is taken by an account of another resource group is named

@@ -122,8 +122,9 @@ def compliance(ctx, params):
     options = (params["max_workers"], params["confirm_errors"], params["confirm_limit"], temporary_disk)
     accounts, totals, estate, confirmation = estate_report(ctx, scope, params["expiry_warning_days"], *options)
     unreadable = estate.unreadable
-    if params["strict"] and unread(unreadable):
-        raise CmkError("strict: the credential could not read " + "; ".join(unread(unreadable)))
+    problems = unread(unreadable) + ([f"the pools ({estate.pools_error})"] if estate.pools_error else [])
+    if params["strict"] and problems:
+        raise CmkError("strict: the credential could not read " + "; ".join(problems))
     result = {"changed": False, "accounts": accounts, "summary": totals, "unreadable": unreadable}
     return dict(result, confirmation=confirmation) if confirmation is not None else result
 

@@ -34,7 +34,7 @@ class Dependents:
 
     def __str__(self):
         parts = ["Batch account(s) " + ", ".join(self.accounts)] if self.accounts else []
-        return " and ".join(parts + (["pool(s) " + ", ".join(self.pools)] if self.pools else []))
+        return " and ".join(parts + ([", ".join(self.pools)] if self.pools else []))  # each "pool 'p' of ..."
 
 
 def holders_on(ctx, vault_name=None, key_name=None, principal_id=None, identity_id=None):
@@ -63,10 +63,11 @@ def holders_on(ctx, vault_name=None, key_name=None, principal_id=None, identity_
 
 def _holders(ctx):
     accounts = list_accounts(ctx)
-    pools = _pools_by_account(ctx, accounts)
+    pools = ctx.once(("guarded pools", ctx.subscription_id.lower()), lambda: _pools_by_account(ctx, accounts))
     own_keys = [
         key_holder(pool, account)
         for account in accounts
+        if not isinstance(pools.get(account["id"].lower()), CmkError)
         for pool in pools.get(account["id"].lower(), [])
         if pool["customer_managed_key"]
     ]
@@ -75,19 +76,27 @@ def _holders(ctx):
 
 def _pools_by_account(ctx, accounts):
     """Every account's pools: from Resource Graph (one query, which may miss a pool made minutes ago), else listed
-    from Batch account by account."""
+    from Batch account by account (an account whose list fails: the CmkError, said in its label)."""
     try:
         return index_pools(ctx)
     except CmkError as error:
         ctx.note(f"pools listed per account: Resource Graph did not answer ({error.message})")
-    return {a["id"].lower(): list_pools(ctx, a["resource_group"], a["name"]) for a in accounts}
+    found = {}
+    for account in accounts:
+        try:
+            found[account["id"].lower()] = list_pools(ctx, account["resource_group"], account["name"])
+        except CmkError as error:
+            found[account["id"].lower()] = error
+    return found
 
 
-def dependents(pairs, version=None):
+def dependents(pairs, version=None, pinned_only=False):
     """The Dependents of holders_on's ``pairs``; with ``version``, only those on that version: pinned to it, or
-    following the newest (when it is the newest)."""
+    following the newest (when it is the newest; ``pinned_only``: a version known not to be the newest)."""
     accounts, pools = [], []
     for holder, key_id in pairs:
+        if version is not None and key_id.version is None and pinned_only:
+            continue
         if version is not None and key_id.version is not None and key_id.version.lower() != version.lower():
             continue
         if holder.get("pool"):
@@ -95,6 +104,11 @@ def dependents(pairs, version=None):
                 "pool '{}' of Batch account '{}' (resource group {}; {}, on its own disk key)".format(
                     holder["pool"], holder["name"], holder["resource_group"], _nodes(holder["pool_nodes"])
                 )
+            )
+        elif isinstance(holder.get("pools"), CmkError):
+            why = holder["pools"].message
+            accounts.append(
+                f"{holder['name']} (resource group {holder['resource_group']}; its pools could not be read: {why})"
             )
         elif holder.get("pools"):
             listed = ", ".join("{} ({})".format(p["name"], _nodes(nodes(p))) for p in holder["pools"])
@@ -108,15 +122,17 @@ def _nodes(count):
     return f"{count} node" + ("" if count == 1 else "s")
 
 
-def accounts_using(ctx, vault_name=None, key_name=None, principal_id=None, identity_id=None, version=None):
+def accounts_using(
+    ctx, vault_name=None, key_name=None, principal_id=None, identity_id=None, version=None, pinned_only=False
+):
     """The Dependents that would lose their key if the vault, the key, the principal's grant or the identity went
-    away (see dependents for ``version``)."""
-    return dependents(holders_on(ctx, vault_name, key_name, principal_id, identity_id), version)
+    away (see dependents for ``version`` and ``pinned_only``)."""
+    return dependents(holders_on(ctx, vault_name, key_name, principal_id, identity_id), version, pinned_only)
 
 
-def refuse_breaking(what, found, force, ctx):
+def refuse_breaking(what, found, force, ctx, remedy=None):
     """Refuse a change that cuts ``found`` (Dependents, or account labels) off their key, unless ``force`` (then
-    only warn)."""
+    only warn); ``remedy``: what to do first, when it is not moving them to another key."""
     if not found:
         return
     found = found if isinstance(found, Dependents) else Dependents(found)
@@ -126,5 +142,5 @@ def refuse_breaking(what, found, force, ctx):
         return
     moves = ["move the account(s) to another key or to Microsoft.Batch"] if found.accounts else []
     moves += ["give the pool(s) another disk key (scaled to zero and updated, or recreated)"] if found.pools else []
-    first = " and ".join(moves)
+    first = remedy or " and ".join(moves)
     raise CmkValidationError(f"{text}. {first[0].upper()}{first[1:]} first, or set force: true to do it anyway")

@@ -27,7 +27,9 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import find
 IGNORE = "ignore"
 TEMPORARY_DISK_SEVERITIES = (ERROR, WARNING, IGNORE)
 TEMPORARY_DISK_POLICY = "1760f9d4-7206-436e-a28f-d9f3a5c8a227, 'Azure Batch pools should have disk encryption enabled'"
-FIX_IN_PLACE = "Batch changes it only at zero nodes: scale the pool to zero and update it, or recreate it"
+FIX_IN_PLACE = (
+    "Batch changes a pool's disk encryption only at zero nodes: scale the pool to zero and update it, or recreate it"
+)
 PINNED = ("pinned_old_version", "pinned_version_with_rotation_policy")
 
 

@@ -39,7 +39,7 @@ def settle_doubles(ctx, vault_url, request, ours, window):
     if not request.get("disable_concurrent_versions"):
         return []
     disable, kept = doubles_to_disable(
-        window, lambda v: accounts_using(ctx, vault_name=vault, key_name=name, version=v)
+        window, lambda v: accounts_using(ctx, vault_name=vault, key_name=name, version=v, pinned_only=True)
     )
     for version, users in kept.items():
         ctx.warn(f"key '{name}': version {version} is left enabled: {users} use it")

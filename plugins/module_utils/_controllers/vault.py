@@ -16,6 +16,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._guards import dep
 from ansible_collections.azure_cmk.batch.plugins.module_utils._guards import holders_on
 from ansible_collections.azure_cmk.batch.plugins.module_utils._guards import refuse_breaking
 from ansible_collections.azure_cmk.batch.plugins.module_utils._request import Request
+from ansible_collections.azure_cmk.batch.plugins.module_utils._rules import ENCRYPTION_ROLE_NAME
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import dataplane
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services import vault as api
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services._arm import merge_tags
@@ -103,7 +104,11 @@ class VaultController(Controller):
             or missing_data_actions(self.ctx, holder["principal_id"], "{}/keys/{}".format(current["id"], key_id.name))
         )
         what = "switching vault '{}' to RBAC (its access policies then stop counting)".format(current["name"])
-        refuse_breaking(what, broken, self.request["force"], self.ctx)
+        remedy = (
+            f"grant their identities the role '{ENCRYPTION_ROLE_NAME}' on the vault or key "
+            "(azure_cmk.batch.keyvault_access_policy with role)"
+        )
+        refuse_breaking(what, broken, self.request["force"], self.ctx, remedy)
 
     def guard_delete(self, current):
         accounts = accounts_using(self.ctx, vault_name=current["name"])

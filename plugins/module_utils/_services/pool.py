@@ -23,7 +23,7 @@ from ansible_collections.azure_cmk.batch.plugins.module_utils._services.batch_ac
 from ansible_collections.azure_cmk.batch.plugins.module_utils._services.resource_graph import kql_string
 
 TEMPORARY_DISK = "TemporaryDisk"
-POOL_SEGMENT = re.compile("/pools/", re.IGNORECASE)
+POOL_SEGMENT = re.compile(r"/pools/[^/]+/?$", re.IGNORECASE)
 VERSION_SEGMENT = re.compile(r"/[0-9a-fA-F]{32}/?$")
 
 
@@ -76,8 +76,8 @@ def nodes(pool):
 
 
 def account_of(pool_id):
-    """The id of the Batch account a pool belongs to (its id without ``/pools/<name>``, in any case)."""
-    return POOL_SEGMENT.split(pool_id)[0]
+    """The id of the Batch account a pool belongs to (its id without the last ``/pools/<name>``, in any case)."""
+    return POOL_SEGMENT.sub("", pool_id)
 
 
 def key_holder(pool, account):

@@ -9,6 +9,7 @@ from fakes import Namespace
 from fakes import Operations
 from fakes import context
 from fakes import graph_answering
+from fakes import not_found
 from fakes import pool_row
 
 from ansible_collections.azure_cmk.batch.plugins.module_utils import _compliance
@@ -139,13 +140,39 @@ def test_one_resource_graph_query_else_a_batch_list_per_account():
     assert any("pools listed per account" in note for note in fallback.notes), fallback.notes
 
 
+def test_an_account_whose_pools_cannot_be_listed_is_named_with_why():
+    def refused(body, cls):
+        from azure.core.exceptions import HttpResponseError
+
+        raise HttpResponseError(message="AuthorizationFailed")
+
+    def listed(rg, name):  # a pager: the SDK raises when it is read
+        if name == "follows":
+            raise not_found("pools of follows")
+        yield from [Model(p) for p in POOLS.get(name, [])]
+
+    run = ctx(graph=Operations(resources=refused))
+    run.clients.batch.pool.answers["list_by_batch_account"] = listed
+    found = _guards.accounts_using(run, vault_name="kv-one")
+    assert found.accounts[0].startswith("follows (resource group rg; its pools could not be read: ")
+    _guards.accounts_using(run, vault_name="kv-one")
+    assert len(run.clients.batch.pool.calls) == len(ACCOUNTS)  # read once per run, the failure too
+
+
+def test_a_version_known_not_to_be_the_newest_is_kept_only_by_what_pins_it():
+    """settle_doubles asks which accounts keep a double enabled: not those following the newest version."""
+    assert _guards.accounts_using(ctx(), vault_name="kv-one", version="b" * 32, pinned_only=True).accounts == []
+    pinned = _guards.accounts_using(ctx(), vault_name="kv-one", version=V1, pinned_only=True)
+    assert pinned.accounts == ["pinned (resource group rg)"] and pinned.pools == [WIN]
+
+
 def test_the_guard_names_the_pools_it_would_stop():
     run = ctx()
     with pytest.raises(CmkValidationError) as refused:
         _guards.refuse_breaking("deleting vault 'kv-one'", _guards.accounts_using(run, vault_name="kv-one"), False, run)
     assert str(refused.value).startswith(
         "deleting vault 'kv-one' would make Batch account(s) follows (resource group rg; pools p1 (3 nodes), p2 "
-        f"(1 node)), pinned (resource group rg) and pool(s) {WIN} unavailable: they use it"
+        f"(1 node)), pinned (resource group rg) and {WIN} unavailable: they use it"
     )
 
 

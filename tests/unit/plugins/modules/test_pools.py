@@ -137,7 +137,7 @@ def test_a_guard_names_the_pool_on_its_own_key_and_refuses_before_writing(run_mo
     refused = _disable_pool_key(run_module, fleet, force=False)
     assert refused.get("failed") and emulator.journal.writes(seq) == []
     assert (
-        "would make pool(s) pool 'win-cmk' of Batch account 'fleet0000' (resource group rg-fleet; 1 node, on its own "
+        "would make pool 'win-cmk' of Batch account 'fleet0000' (resource group rg-fleet; 1 node, on its own "
         "disk key) unavailable" in refused["msg"]
     ), refused["msg"]
     forced = _ok(_disable_pool_key(run_module, fleet, force=True))
@@ -183,7 +183,8 @@ def test_switching_a_vault_to_rbac_names_the_pool_on_its_own_key(run_module, emu
     switch = {"name": "fleetkv00", "resource_group": GROUP, "enable_rbac_authorization": True}
     refused = run_module(keyvault.main, dict(switch, subscription_id=fleet["subscriptions"][0]))
     assert refused.get("failed") and emulator.journal.writes(seq) == []
-    assert "pool(s) pool 'win-cmk' of Batch account 'fleet0000'" in refused["msg"], refused["msg"]
+    assert "and pool 'win-cmk' of Batch account 'fleet0000'" in refused["msg"], refused["msg"]
+    assert "Grant their identities the role 'Key Vault Crypto Service Encryption User'" in refused["msg"]
     assert "fleet0002 (resource group rg-fleet; pools pool00 (3 nodes), pool01 (2 nodes))" in refused["msg"]
 
 

@@ -117,8 +117,10 @@ def test_a_pool_batch_keeps_on_the_newest_version_holds_the_versionless_id():
     assert found["customer_managed_key"]["key_url"] == KEY  # the report shows the url as Batch has it
 
 
-def test_the_account_of_a_pool_whatever_the_ids_case():
+def test_the_account_of_a_pool_whatever_the_ids_case_and_names():
     assert api.account_of(ACCOUNT + "/POOLS/p") == ACCOUNT
+    named = "/subscriptions/s/resourceGroups/pools/providers/Microsoft.Batch/batchAccounts/pools"
+    assert api.account_of(named + "/pools/pools") == named
 
 
 def test_a_row_is_normalized_as_the_pools_get_would_be():
